@@ -1,0 +1,24 @@
+/** core/: primitives every other part of vigil shares. Nothing here imports another part. */
+export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.ts';
+export {
+  apiVersion,
+  apiVersionSchema,
+  durationSchema,
+  formatPath,
+  type ListenAddress,
+  listenAddressSchema,
+  loadConfigFile,
+  parseConfig,
+  parseListenAddress,
+} from './config.ts';
+export { formatDuration, parseDuration } from './duration.ts';
+export {
+  type ErrorCode,
+  errorCodes,
+  exitCodeFor,
+  httpStatusFor,
+  isVigilError,
+  toVigilError,
+  VigilError,
+  type VigilErrorOptions,
+} from './errors.ts';
