@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
+    setupFiles: ['./test/support/setup.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -10,7 +10,9 @@ const available = readdirSync(benchDir)
   .sort();
 const [name, ...args] = process.argv.slice(2);
 if (!name) {
-  process.stdout.write(`usage: npm run bench -- NAME [args]\n\nbenchmarks:\n${available.map((b) => `  ${b}`).join('\n') || '  (none yet)'}\n`);
+  process.stdout.write(
+    `usage: npm run bench -- NAME [args]\n\nbenchmarks:\n${available.map((b) => `  ${b}`).join('\n') || '  (none yet)'}\n`,
+  );
   process.exit(0);
 }
 if (!available.includes(name)) {

@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { VigilError } from '../core/index.ts';
 
 /** Where a command writes: injected so tests can capture output without spawning. */
@@ -26,11 +26,18 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * parseArgs with vigil's error style: a bad flag becomes a one-line usage VigilError naming
  * the command and the flag.
  */
-export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O, allowPositionals = true) {
+export function parseCommandArgs<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  allowPositionals = true,
+) {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
+    const message = (err as Error).message
+      .split('\n')[0]!
+      .replace(/\. To specify a positional argument.*$/, '');
     throw new VigilError('usage', `vigil ${command}: ${message}`, { cause: err });
   }
 }

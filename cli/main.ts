@@ -40,7 +40,8 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
       io.stdout.write(`vigil ${vigilVersion()}\n`);
       return 0;
     }
-    if (first.startsWith('-')) throw new VigilError('usage', `vigil: unknown flag "${first}" (see vigil --help)`);
+    if (first.startsWith('-'))
+      throw new VigilError('usage', `vigil: unknown flag "${first}" (see vigil --help)`);
     const command = commands.find((c) => c.name === first);
     if (!command) throw new VigilError('usage', `vigil: unknown command "${first}" (see vigil --help)`);
     if (rest.includes('-h') || rest.includes('--help')) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { VigilError } from './errors.ts';
@@ -64,13 +64,26 @@ export function parseConfig<S extends z.ZodType>(schema: S, source: string, text
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
-    const pos = first.linePos?.[0];
-    const where = pos ? `${source}:${pos.line}:${pos.col}` : source;
-    throw new VigilError('config', `${where}: not valid ${isJson(source) ? 'JSON' : 'YAML'}: ${first.code.toLowerCase().replaceAll('_', ' ')}`, {
-      details: { file: source, line: pos?.line },
+    const pos = lineCounter.linePos(first.pos[0]);
+    const where = `${source}:${pos.line}:${pos.col}`;
+    throw new VigilError(
+      'config',
+      `${where}: not valid ${isJson(source) ? 'JSON' : 'YAML'}: ${first.code.toLowerCase().replaceAll('_', ' ')}`,
+      {
+        details: { file: source, line: pos.line },
+      },
+    );
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Unresolvable or exploding aliases surface only when the document is turned into data.
+    throw new VigilError('config', `${source}: not valid YAML: ${(err as Error).message}`, {
+      cause: err,
+      details: { file: source },
     });
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   throw configError(source, doc, lineCounter, result.error);
@@ -88,7 +101,8 @@ export function loadConfigFile<S extends z.ZodType>(schema: S, file: string): z.
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
     throw new VigilError('config', `${file}: cannot read config: ${why}`, { cause: err, details: { file } });
   }
   return parseConfig(schema, file, text);
@@ -107,7 +121,10 @@ function configError(source: string, doc: Document, lines: LineCounter, error: z
   });
   const more = error.issues.length > 10 ? `\n(and ${error.issues.length - 10} more problems)` : '';
   return new VigilError('config', problems.join('\n') + more, {
-    details: { file: source, issues: error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
+    details: {
+      file: source,
+      issues: error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    },
   });
 }
 

@@ -56,7 +56,8 @@ export function parseDuration(text: string): number {
  * formatDuration(5_400_000); // '1h30m'
  */
 export function formatDuration(ms: number): string {
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`formatDuration: ${ms} is not a whole, non-negative number of ms`);
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw new RangeError(`formatDuration: ${ms} is not a whole, non-negative number of ms`);
   if (ms === 0) return '0s';
   let rest = ms;
   let out = '';
@@ -71,5 +72,8 @@ export function formatDuration(ms: number): string {
 }
 
 function invalid(text: string, why: string): VigilError {
-  return new VigilError('parse', `invalid duration "${text}": ${why}; expected e.g. "90s", "5m", "1h30m", "30d"`);
+  return new VigilError(
+    'parse',
+    `invalid duration "${text}": ${why}; expected e.g. "90s", "5m", "1h30m", "30d"`,
+  );
 }

@@ -22,3 +22,18 @@ export {
   VigilError,
   type VigilErrorOptions,
 } from './errors.ts';
+export {
+  closable,
+  defaultBodyLimitBytes,
+  formatHostPort,
+  hasBearerToken,
+  isLoopback,
+  type Listening,
+  type ListenOptions,
+  listen,
+  readBody,
+  readJsonBody,
+  requireTokenOffLoopback,
+  sendError,
+  sendJson,
+} from './http.ts';

@@ -3,7 +3,9 @@ import { type Command, parseCommandArgs } from '../command.ts';
 
 /** The version in package.json: one source of truth. */
 export function vigilVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

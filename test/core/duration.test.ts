@@ -18,15 +18,18 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '5', 'm', '1.5h', '-5m', '5M', '30s1m', '1h1h', ' 5m', '5m ', '1d2x'])('refuses %j naming it', (text) => {
-    try {
-      parseDuration(text);
-      expect.unreachable();
-    } catch (err) {
-      expect(isVigilError(err, 'parse')).toBe(true);
-      expect((err as Error).message).toContain(`"${text}"`);
-    }
-  });
+  it.each(['', '5', 'm', '1.5h', '-5m', '5M', '30s1m', '1h1h', ' 5m', '5m ', '1d2x'])(
+    'refuses %j naming it',
+    (text) => {
+      try {
+        parseDuration(text);
+        expect.unreachable();
+      } catch (err) {
+        expect(isVigilError(err, 'parse')).toBe(true);
+        expect((err as Error).message).toContain(`"${text}"`);
+      }
+    },
+  );
 
   it('round-trips through formatDuration', () => {
     fc.assert(

@@ -1,0 +1,62 @@
+import { accessSync, constants } from 'node:fs';
+import { connect } from 'node:net';
+import { delimiter, join } from 'node:path';
+
+/**
+ * Tests that need an outside binary or service skip with a visible reason when it is missing
+ * on a user's machine. CI sets VIGIL_REQUIRE_ALL=1 (see .ci/run), which turns each such skip
+ * into a failure, so CI always runs everything.
+ *
+ * Use: `describe.skipIf(needBinary('prometheus'))(...)` after calling it at module level,
+ * or `const missing = needBinary('nats-server')` and `it.skipIf(missing)`.
+ */
+export const requireAll = process.env.VIGIL_REQUIRE_ALL === '1';
+
+/** Full path of an executable on PATH (or in the usual sbin folders), or undefined. */
+export function findBinary(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Returns true (skip) when `name` is not installed, after printing why; throws under
+ * VIGIL_REQUIRE_ALL so CI fails instead of skipping.
+ */
+export function needBinary(name: string, debianPackage = name): boolean {
+  if (findBinary(name)) return false;
+  return missing(`binary "${name}" not found (apt-get install ${debianPackage})`);
+}
+
+/** Like needBinary, for a TCP service expected on loopback (Redis 6379, NATS 4222, ...). */
+export async function needService(name: string, port: number, host = '127.0.0.1'): Promise<boolean> {
+  const up = await new Promise<boolean>((resolve) => {
+    const socket = connect({ port, host });
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (up) return false;
+  return missing(`service ${name} not reachable on ${host}:${port}`);
+}
+
+function missing(reason: string): boolean {
+  if (requireAll) throw new Error(`VIGIL_REQUIRE_ALL=1 and ${reason}`);
+  process.stderr.write(`[skip] ${reason}\n`);
+  return true;
+}
