@@ -1,0 +1,20 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/**
+ * Full path of an executable on PATH or in the sbin folders (Debian installs nats-server in
+ * /usr/sbin, which a user's PATH often lacks), or undefined.
+ */
+export function findExecutable(name: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of [...path.split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin']) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
