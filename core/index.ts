@@ -22,6 +22,7 @@ export {
   VigilError,
   type VigilErrorOptions,
 } from './errors.ts';
+export { findExecutable } from './executable.ts';
 export {
   closable,
   defaultBodyLimitBytes,
@@ -78,6 +79,7 @@ export {
   type WriteOptions,
   writeExposition,
 } from './promtext/index.ts';
+export { pick, type RandomSource, randomInt, seededRandom } from './random.ts';
 export {
   compileRegex,
   compileRelabel,

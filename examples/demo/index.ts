@@ -24,7 +24,6 @@ export {
   resolveDemoOptions,
 } from './options.ts';
 export { Outbox } from './outbox.ts';
-export { type Random, seededRandom } from './random.ts';
 export { photosBucket, type RunningDemo, startDemo } from './run.ts';
 export { authorize, tokenIndex } from './service/auth.ts';
 export { checksumMetadataKey, PhotoStore, sha256Hex } from './store.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
-import { type Clock, systemClock, VigilError } from '../../core/index.ts';
+import { type Clock, findExecutable, systemClock, VigilError } from '../../core/index.ts';
 import { createTelemetry, type Telemetry } from '../../instrument/index.ts';
 import { SupervisedChild, tsNodeArgs } from './child.ts';
 import { type DemoInfo, DemoInfoFile } from './demo-file.ts';
@@ -27,7 +27,6 @@ import { PhotoStore } from './store.ts';
 import { describeDemo } from './summary.ts';
 import { TrafficGenerator, type TrafficStats } from './traffic.ts';
 import { type DemoUser, generateUsers, UserGenerations } from './users.ts';
-import { findExecutable } from './which.ts';
 import { workerConsumer } from './worker.ts';
 
 export const photosBucket = 'photos';

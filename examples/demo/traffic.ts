@@ -1,6 +1,12 @@
 import { Agent, request } from 'undici';
-import { type Clock, systemClock } from '../../core/index.ts';
-import { pick, type Random, randomInt, seededRandom } from './random.ts';
+import {
+  type Clock,
+  pick,
+  type RandomSource as Random,
+  randomInt,
+  seededRandom,
+  systemClock,
+} from '../../core/index.ts';
 import { sha256Hex } from './store.ts';
 import type { DemoUser } from './users.ts';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isVigilError } from '../../core/index.ts';
+import { isVigilError, seededRandom } from '../../core/index.ts';
 import {
   applyOutcome,
   authorize,
@@ -19,7 +19,6 @@ import {
   photoKey,
   planGc,
   resolveDemoOptions,
-  seededRandom,
   subjectFor,
   type TrafficKind,
   tokenIndex,

@@ -1,6 +1,5 @@
-import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { findExecutable } from '../../core/index.ts';
 
 /**
  * Tests that need an outside binary or service skip with a visible reason when it is missing
@@ -12,21 +11,8 @@ import { delimiter, join } from 'node:path';
  */
 export const requireAll = process.env.VIGIL_REQUIRE_ALL === '1';
 
-/** Full path of an executable on PATH (or in the usual sbin folders), or undefined. */
-export function findBinary(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+/** Full path of an executable on PATH or in the sbin folders, or undefined. */
+export const findBinary = findExecutable;
 
 /**
  * Returns true (skip) when `name` is not installed, after printing why; throws under

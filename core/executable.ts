@@ -2,8 +2,12 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /**
- * Full path of an executable on PATH or in the sbin folders (Debian installs nats-server in
- * /usr/sbin, which a user's PATH often lacks), or undefined.
+ * Full path of an executable on PATH or in the sbin folders, or undefined. Debian installs
+ * daemons vigil drives (nats-server, haproxy, rabbitmq-server) in /usr/sbin, which a user's PATH
+ * often lacks.
+ *
+ * @example
+ * findExecutable('nats-server'); // '/usr/sbin/nats-server' on Debian
  */
 export function findExecutable(name: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of [...path.split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin']) {
