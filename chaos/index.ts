@@ -8,3 +8,4 @@ export * from './experiments/index.ts';
 export * from './faults/index.ts';
 export * from './proxy/index.ts';
 export * from './targets/index.ts';
+export * from './verify/index.ts';

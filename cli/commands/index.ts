@@ -3,10 +3,11 @@ import { chaos } from './chaos.ts';
 import { demo } from './demo.ts';
 import { gate } from './gate.ts';
 import { proxy } from './proxy.ts';
+import { verify } from './verify.ts';
 import { version } from './version.ts';
 
 /**
  * Every `vigil` subcommand, listed explicitly: adding one is a new file in this folder and one
  * line here.
  */
-export const commands: Command[] = [version, demo, proxy, chaos, gate];
+export const commands: Command[] = [version, demo, proxy, chaos, gate, verify];
