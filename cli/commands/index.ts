@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { agent } from './agent.ts';
 import { chaos } from './chaos.ts';
 import { demo } from './demo.ts';
 import { gate } from './gate.ts';
@@ -10,4 +11,4 @@ import { version } from './version.ts';
  * Every `vigil` subcommand, listed explicitly: adding one is a new file in this folder and one
  * line here.
  */
-export const commands: Command[] = [version, demo, proxy, chaos, gate, verify];
+export const commands: Command[] = [version, demo, agent, proxy, chaos, gate, verify];
