@@ -20,9 +20,11 @@ export {
   loadExperiment,
   type Phase,
   parseExperiment,
+  type VerifyPhase,
+  type VerifyStep,
 } from './model.ts';
 export { formatEvent, formatResult, gateExitCode, toJsonReport, toJUnit } from './report.ts';
-export { checkAllowed } from './resolve.ts';
+export { checkAllowed, openVerifiable } from './resolve.ts';
 export {
   type ExperimentResult,
   planExperiment,
@@ -31,3 +33,10 @@ export {
   runExperiment,
   type TimelineEvent,
 } from './runner.ts';
+export {
+  type VerificationFinding,
+  type VerificationOutcome,
+  VerificationSession,
+  verificationFailures,
+  verifyStepName,
+} from './verification.ts';

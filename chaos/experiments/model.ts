@@ -6,6 +6,7 @@ import {
   parseConfig,
   VigilError,
 } from '../../core/index.ts';
+import { queueTargetSchema } from '../verify/index.ts';
 
 /**
  * The experiment file (YAML or JSON), in the spirit of Chaos Toolkit and LitmusChaos: targets,
@@ -59,8 +60,10 @@ const targets = z
     blobs: z.record(name, blobTarget).default({}),
     /** Data directories disk faults may damage (a blob store's files). */
     dirs: z.record(name, z.strictObject({ path: z.string().min(1) })).default({}),
+    /** Queues the ledger publishes to and drains (the same targets as `vigil verify ledger`). */
+    queues: z.record(name, queueTargetSchema).default({}),
   })
-  .default({ processes: {}, http: {}, blobs: {}, dirs: {} });
+  .default({ processes: {}, http: {}, blobs: {}, dirs: {}, queues: {} });
 
 const phase = z.enum(['before', 'during', 'after']);
 const comparison = z.enum(['<', '<=', '>', '>=', '==', '!=']);
@@ -178,6 +181,100 @@ const rollback = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * When a verification step runs: `after-method` as soon as every fault is reverted (what the
+ * faults did, before any repair); `recovery` once the steady state is back, and again every
+ * interval until it passes or the recovery window ends (what repair left behind).
+ */
+const verifyPhase = z.enum(['after-method', 'recovery']);
+
+/** Read retries before a verdict: shorter than the verifiers' 5 s default, runs are short. */
+const verifyRetry = z
+  .strictObject({
+    attempts: z.number().int().min(1).max(10).default(2),
+    delay: durationSchema.prefault('1s'),
+  })
+  .prefault({});
+
+const verifyCommon = {
+  name: z.string().min(1).optional(),
+  phase: verifyPhase.default('recovery'),
+  retry: verifyRetry,
+  concurrency: z.number().int().min(1).max(64).default(8),
+  /** Classes that fail the gate; loss and corruption by default. */
+  failOn: z
+    .array(z.enum(['loss', 'corruption', 'availability', 'resurrection', 'divergence']))
+    .min(1)
+    .default(['loss', 'corruption']),
+};
+
+const verifyStep = z.union([
+  z.strictObject({ ...verifyCommon, scrub: z.strictObject({ blobs: name, prefix: z.string().optional() }) }),
+  z.strictObject({ ...verifyCommon, index: z.strictObject({ blobs: name, manifest: z.string().min(1) }) }),
+  z.strictObject({
+    ...verifyCommon,
+    compare: z.strictObject({
+      a: name,
+      b: name,
+      deep: z.boolean().default(false),
+      prefix: z.string().optional(),
+    }),
+  }),
+  z.strictObject({
+    ...verifyCommon,
+    trash: z.strictObject({
+      blobs: name,
+      tombstones: z.string().min(1),
+      grace: durationSchema.prefault('0s'),
+    }),
+  }),
+  z.strictObject({
+    ...verifyCommon,
+    /**
+     * A watcher pass over the writes made during the run: its own synthetic writes every
+     * `every` during the method, and/or write events (JSON lines) the system under test logged
+     * to `feed` since the run started; each is read back in full at the step's phase.
+     */
+    watch: z.strictObject({
+      blobs: name,
+      every: durationSchema.optional(),
+      size: z
+        .number()
+        .int()
+        .min(1)
+        .max(64 * 1024 * 1024)
+        .default(4096),
+      prefix: z.string().default('vigil-watch/'),
+      feed: z.string().min(1).optional(),
+    }),
+  }),
+  z.strictObject({
+    ...verifyCommon,
+    /**
+     * The queue ledger over the run: one message published every `every` from the start of the
+     * method until it ends (at most `messages`), all of them drained at the step's phase.
+     */
+    ledger: z.strictObject({
+      queue: name,
+      every: durationSchema.prefault('100ms'),
+      messages: z.number().int().min(1).max(1_000_000).default(10_000),
+      messageBytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(1024 * 1024)
+        .default(256),
+      publishTimeout: durationSchema.prefault('2s'),
+      idle: durationSchema.prefault('3s'),
+      maxDrain: durationSchema.prefault('2m'),
+      failOnMessages: z
+        .array(z.enum(['lost', 'duplicated', 'unexpected', 'reordered']))
+        .min(1)
+        .default(['lost', 'unexpected']),
+    }),
+  }),
+]);
+
 export const experimentSchema = z.strictObject({
   apiVersion: apiVersionSchema,
   kind: z.literal('Experiment', { error: () => 'expected kind: Experiment' }),
@@ -201,6 +298,8 @@ export const experimentSchema = z.strictObject({
   method: z.array(step).min(1),
   abort: z.array(abortCondition).default([]),
   rollbacks: z.array(rollback).default([]),
+  /** Durability verifiers run over the run: their violations fail the gate. */
+  verify: z.array(verifyStep).default([]),
   /** Lease of injected toxics: renewed while the runner lives, expired when it dies. */
   leaseTtl: durationSchema.default(10_000),
 });
@@ -213,6 +312,8 @@ export type PromqlCondition = z.output<typeof promqlCondition>;
 export type ProbeCondition = z.output<typeof probeCondition>;
 export type AbortCondition = Experiment['abort'][number];
 export type Phase = z.output<typeof phase>;
+export type VerifyStep = Experiment['verify'][number];
+export type VerifyPhase = z.output<typeof verifyPhase>;
 export type Comparison = z.output<typeof comparison>;
 
 /**
@@ -274,6 +375,26 @@ function check(exp: Experiment, source: string): Experiment {
   exp.steadyState.dataIntegrity.forEach((d, i) => {
     if (!(d.blobs in exp.targets.blobs))
       problems.push(`${source}: steadyState.dataIntegrity[${i}].blobs: unknown blobs target "${d.blobs}"`);
+  });
+  exp.verify.forEach((v, i) => {
+    const where = `${source}: verify[${i}]`;
+    const blobs = (field: string, ref: string) => {
+      if (!(ref in exp.targets.blobs)) problems.push(`${where}.${field}: unknown blobs target "${ref}"`);
+    };
+    if ('scrub' in v) blobs('scrub.blobs', v.scrub.blobs);
+    if ('index' in v) blobs('index.blobs', v.index.blobs);
+    if ('trash' in v) blobs('trash.blobs', v.trash.blobs);
+    if ('compare' in v) {
+      blobs('compare.a', v.compare.a);
+      blobs('compare.b', v.compare.b);
+    }
+    if ('watch' in v) {
+      blobs('watch.blobs', v.watch.blobs);
+      if (v.watch.every === undefined && v.watch.feed === undefined)
+        problems.push(`${where}.watch: give every (synthetic writes), feed (write events), or both`);
+    }
+    if ('ledger' in v && !(v.ledger.queue in exp.targets.queues))
+      problems.push(`${where}.ledger.queue: unknown queues target "${v.ledger.queue}"`);
   });
   if (exp.abort.length > 0 && !exp.targets.prometheus)
     problems.push(`${source}: abort: abort conditions need targets.prometheus`);

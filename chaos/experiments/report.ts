@@ -55,6 +55,17 @@ export function formatResult(result: ExperimentResult, withTimeline = true): str
       `data lost (${result.dataLoss.length}):`,
       ...result.dataLoss.slice(0, 20).map((v) => `  - ${v}`),
     );
+  for (const o of result.verification) {
+    lines.push(
+      `verification ${o.step} (${o.verifier}, ${o.phase}): ${o.passed ? 'passed' : o.error ? 'ERROR' : 'FAILED'}: ${o.summary}`,
+    );
+    // Every violated key or message by name: the text report is what a person reads in CI.
+    for (const f of o.findings)
+      lines.push(
+        `  - ${f.key}: ${f.verdict}${f.detail ? ` (${f.detail})` : ''}${f.failing ? '' : ' (not failing)'}`,
+      );
+    if (o.omitted > 0) lines.push(`  ... and ${o.omitted} more counted by the verifier`);
+  }
   for (const d of result.diskChanges) {
     lines.push(
       `disk changes by ${d.step} (${d.restored ? 'restored' : 'left in place'}): ${d.changes.length}`,
@@ -98,6 +109,22 @@ export function toJUnit(result: ExperimentResult): string {
     name: 'data integrity',
     ...(result.dataLoss.length ? { failure: result.dataLoss.join('\n') } : {}),
   });
+  for (const o of result.verification) {
+    const failing = o.findings.filter((f) => f.failing);
+    cases.push({
+      name: `verification: ${o.step}`,
+      ...(!o.passed && !o.error
+        ? {
+            failure: [
+              `${o.verifier}: ${o.summary}`,
+              ...failing.map((f) => `${f.key}: ${f.verdict}${f.detail ? ` (${f.detail})` : ''}`),
+              ...(o.omitted > 0 ? [`... and ${o.omitted} more`] : []),
+            ].join('\n'),
+          }
+        : {}),
+      ...(o.error ? { error: `${o.verifier}: ${o.error}` } : {}),
+    });
+  }
   cases.push({
     name: 'rollback',
     ...(result.rollback.complete ? {} : { error: result.rollback.errors.join('\n') }),

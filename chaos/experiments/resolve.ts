@@ -3,6 +3,7 @@ import { isLoopback, VigilError } from '../../core/index.ts';
 import { ManagedProcess, type ProcessTarget } from '../faults/index.ts';
 import { isAlive } from '../faults/watchdog.ts';
 import { type BlobStore, FilesystemBlobStore, NatsObjectBlobStore, S3BlobStore } from '../targets/index.ts';
+import { directoryWalker, s3Walker, type VerifiableStore, verifiable } from '../verify/index.ts';
 import type { Experiment } from './model.ts';
 
 /** Reads `a.b.c` out of parsed JSON. */
@@ -87,6 +88,36 @@ export function openBlobStore(spec: Experiment['targets']['blobs'][string]): Pro
 }
 
 /**
+ * A blob target as the verifiers take it: the store plus an ordered walk of its keys (a
+ * directory walk, S3 ListObjects with markers; the NATS object store's own bounded listing).
+ *
+ * @example
+ * const store = await openVerifiable({ type: 'filesystem', dir: '/data' });
+ * await store.dispose();
+ */
+export async function openVerifiable(
+  spec: Experiment['targets']['blobs'][string],
+): Promise<VerifiableStore & { dispose(): Promise<void> }> {
+  const store = await openBlobStore(spec);
+  if (spec.type === 'filesystem') {
+    const v = verifiable(store, directoryWalker(spec.dir));
+    return Object.assign(v, { dispose: () => store.close() });
+  }
+  if (spec.type === 's3') {
+    const walker = s3Walker(spec);
+    const v = verifiable(store, walker);
+    return Object.assign(v, {
+      dispose: async () => {
+        walker.close();
+        await store.close();
+      },
+    });
+  }
+  const v = verifiable(store);
+  return Object.assign(v, { dispose: () => store.close() });
+}
+
+/**
  * Safety: every network target must be on loopback or named in `allow`. Checked before
  * anything is touched, so a typo cannot point chaos at production.
  *
@@ -104,6 +135,12 @@ export function checkAllowed(exp: Experiment): void {
     if (b.type === 's3' && b.endpoint) urls.push([`targets.blobs.${n}.endpoint`, b.endpoint]);
     if (b.type === 'nats-object')
       urls.push([`targets.blobs.${n}.servers`, `nats://${b.servers.replace(/^nats:\/\//, '')}`]);
+  }
+  for (const [n, q] of Object.entries(exp.targets.queues)) {
+    if (q.type === 'nats')
+      for (const server of q.servers.split(','))
+        urls.push([`targets.queues.${n}.servers`, `nats://${server.trim().replace(/^nats:\/\//, '')}`]);
+    else urls.push([`targets.queues.${n}.url`, q.url]);
   }
   exp.steadyState.conditions.forEach((c, i) => {
     if ('probe' in c) urls.push([`steadyState.conditions[${i}].probe.http.url`, c.probe.http.url]);

@@ -27,6 +27,7 @@ import {
 import { ProxyClient } from '../proxy/client.ts';
 import type { BlobStore } from '../targets/index.ts';
 import { isIntact, readBlob, sha256Hex } from '../targets/index.ts';
+import type { VerifyMetrics } from '../verify/index.ts';
 import {
   type CheckResult,
   fetchAlerts,
@@ -37,9 +38,16 @@ import {
 } from './checks.ts';
 import type { Condition, Experiment, ExperimentStep, Phase } from './model.ts';
 import { checkAllowed, openBlobStore, processTarget } from './resolve.ts';
+import {
+  type VerificationOutcome,
+  VerificationSession,
+  verificationFailures,
+  verifierOf,
+  verifyStepName,
+} from './verification.ts';
 
 export type RunStatus = 'passed' | 'failed' | 'aborted' | 'interrupted' | 'error';
-export type TimelinePhase = 'setup' | 'before' | 'method' | 'after' | 'integrity' | 'rollback';
+export type TimelinePhase = 'setup' | 'before' | 'method' | 'after' | 'verify' | 'integrity' | 'rollback';
 
 export interface TimelineEvent {
   /** Milliseconds since the run started. */
@@ -62,6 +70,8 @@ export interface ExperimentResult {
   violations: string[];
   /** Each object found damaged or missing by the integrity check. */
   dataLoss: string[];
+  /** Each verification step's outcome, naming every violated key or message. */
+  verification: VerificationOutcome[];
   /** Exactly what disk faults changed, per step. */
   diskChanges: Array<{ step: string; restored: boolean; changes: DiskChange[] }>;
   /** Every fault undone and every rollback run; errors name what could not be put back. */
@@ -76,6 +86,8 @@ export interface RunOptions {
   /** Called with each timeline event as it happens (the CLI prints them live). */
   onEvent?: (event: TimelineEvent) => void;
   proxyToken?: string | undefined;
+  /** Verification results also go to these metrics (the durability rule pack alerts on them). */
+  verifyMetrics?: VerifyMetrics | undefined;
 }
 
 function stepName(step: ExperimentStep, i: number): string {
@@ -150,6 +162,15 @@ export function planExperiment(exp: Experiment): string[] {
   );
   for (const d of exp.steadyState.dataIntegrity)
     lines.push(`integrity: verify checksums of ${d.blobs}${d.prefix ? ` under ${d.prefix}` : ''}`);
+  exp.verify.forEach((v, i) => {
+    const what =
+      'watch' in v
+        ? `read back ${[v.watch.every !== undefined ? `a ${v.watch.size}-byte write to ${v.watch.blobs} every ${formatDuration(v.watch.every)} of the method` : '', v.watch.feed ? `the writes logged to ${v.watch.feed}` : ''].filter(Boolean).join(' and ')}`
+        : 'ledger' in v
+          ? `publish to ${v.ledger.queue} every ${formatDuration(v.ledger.every)} of the method, then drain and check`
+          : JSON.stringify((v as Record<string, unknown>)[verifierOf(v)]);
+    lines.push(`verify (${v.phase}): ${verifyStepName(v, i)}: ${verifierOf(v)} ${what}`);
+  });
   for (const r of exp.rollbacks)
     lines.push(`rollback: ${r.type === 'command' ? r.command.join(' ') : 'reset the proxy'}`);
   return lines;
@@ -183,6 +204,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     durationMs: 0,
     violations: [],
     dataLoss: [],
+    verification: [],
     diskChanges: [],
     rollback: { complete: true, errors: [] },
     timeline: [],
@@ -209,6 +231,42 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
   const active: ActiveFault[] = [];
   const pauses: PauseHandle[] = [];
   let leaseTimer: TimerHandle | undefined;
+  const verification =
+    exp.verify.length > 0
+      ? new VerificationSession({
+          exp,
+          clock,
+          signal,
+          metrics: options.verifyMetrics,
+          note: (m) => emit('method', 'info', m),
+        })
+      : undefined;
+  const verify = async (phase: 'after-method' | 'recovery', deadline: number) => {
+    if (!verification) return;
+    for (const o of await verification.run(phase, deadline, exp.steadyState.interval)) {
+      result.verification.push(o);
+      emit(
+        'verify',
+        o.error ? 'error' : 'check',
+        `${o.step}: ${o.verifier}: ${o.summary}${o.attempts > 1 ? ` (run ${o.attempts} times)` : ''}`,
+        o.passed,
+      );
+      const named = o.findings.slice(0, maxFindingsOnTimeline);
+      for (const f of named)
+        emit(
+          'verify',
+          'check',
+          `${o.step}: ${f.key}: ${f.verdict}${f.detail ? ` (${f.detail})` : ''}${f.failing ? '' : ' (not failing)'}`,
+          !f.failing,
+        );
+      if (o.findings.length + o.omitted > named.length)
+        emit(
+          'verify',
+          'info',
+          `${o.step}: ${o.findings.length + o.omitted - named.length} more in the JSON report`,
+        );
+    }
+  };
   let stopReason: { status: RunStatus; reason: string } | undefined;
 
   const interrupted = () => signal?.aborted === true;
@@ -437,6 +495,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
           events.push({ at: s.at + s.duration, kind: 'revert', index });
       });
       events.sort((a, b) => a.at - b.at || (a.kind === 'revert' ? -1 : 1));
+      await verification?.startMethod();
       const methodStart = clock.now();
       let nextCheck = methodStart + exp.steadyState.interval;
       while (events.length > 0 && !stopReason) {
@@ -467,9 +526,17 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
       }
     }
 
+    if (verification) {
+      await verification.stopMethod();
+      for (const line of verification.describeBackground()) emit('method', 'info', line);
+    }
+
     // Every fault still active is put back before the hypothesis is checked again.
     for (const fault of [...active].reverse())
       await revert(fault, stopReason || interrupted() ? 'rollback' : 'method');
+    const recoveryDeadline = clock.now() + exp.steadyState.recovery;
+    const verifying = () => !interrupted() && stopReason?.status !== 'error';
+    if (verifying()) await verify('after-method', recoveryDeadline);
 
     // After: the steady state must come back within the recovery window.
     if (!stopReason && !interrupted()) {
@@ -482,6 +549,8 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
         await sleep(exp.steadyState.interval);
       }
     }
+
+    if (verifying()) await verify('recovery', recoveryDeadline);
 
     // Integrity: every checksummed object still matches.
     if (!stopReason && !interrupted()) {
@@ -508,6 +577,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
     emit('method', 'error', e.message, false);
     stopReason = { status: 'error', reason: e.message };
   } finally {
+    await verification?.close().catch(() => undefined);
     for (const fault of [...active].reverse()) await revert(fault, 'rollback');
     for (const p of pauses) await p.resume().catch(() => undefined);
     for (const r of exp.rollbacks) {
@@ -536,14 +606,25 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
   } else if (interrupted()) {
     result.status = 'interrupted';
     result.reason = `interrupted (${(signal?.reason as Error | undefined)?.message ?? 'aborted'}); every fault was put back`;
-  } else if (result.violations.length > 0 || result.dataLoss.length > 0) {
+  } else if (
+    result.violations.length > 0 ||
+    result.dataLoss.length > 0 ||
+    verificationFailures(result.verification).length > 0
+  ) {
     result.status = 'failed';
     const parts = [];
     if (result.violations.length)
       parts.push(`steady state violated: ${result.violations[result.violations.length - 1]}`);
     if (result.dataLoss.length)
       parts.push(`data lost: ${result.dataLoss.length} objects (${result.dataLoss[0]})`);
+    parts.push(...verificationFailures(result.verification));
     result.reason = parts.join('; ');
+  } else {
+    const broken = result.verification.find((o) => o.error);
+    if (broken) {
+      result.status = 'error';
+      result.reason = `verification ${broken.step} could not run: ${broken.error}`;
+    }
   }
   if (!result.rollback.complete && result.status === 'passed') {
     result.status = 'error';
@@ -552,6 +633,9 @@ export async function runExperiment(exp: Experiment, options: RunOptions = {}): 
   result.durationMs = clock.now() - start;
   return result;
 }
+
+/** Findings named one per line on the timeline; the JSON report names them all. */
+const maxFindingsOnTimeline = 100;
 
 /** Extra reads before an object is called damaged: a concurrent overwrite or a half-written object settles. */
 const verifyAttempts = 3;

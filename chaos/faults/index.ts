@@ -19,6 +19,7 @@ export {
 } from './http.ts';
 export {
   givenProcess,
+  isStopped,
   killProcess,
   ManagedProcess,
   type ManagedProcessOptions,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { type Clock, systemClock, VigilError } from '../../core/index.ts';
 import { isAlive, startWatchdog, type WatchdogHandle } from './watchdog.ts';
 
@@ -147,7 +147,18 @@ export async function pauseProcess(
     options.watchdog ?? ((pids, until) => startWatchdog({ ownerPid: process.pid, pids, untilMs: until }));
   const dog = await start([pid], untilMs);
   process.kill(pid, 'SIGSTOP');
-  await untilStopped(pid);
+  try {
+    await untilStopped(pid, target.name);
+  } catch (err) {
+    // Not paused: undo the signal and the watchdog before reporting it, so nothing stays half-done.
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // gone meanwhile
+    }
+    await dog.release();
+    throw err;
+  }
   let done = false;
   let finish!: () => void;
   const resumed = new Promise<void>((resolve) => {
@@ -169,15 +180,60 @@ export async function pauseProcess(
   return { pid, resumed, resume };
 }
 
-/** Signals are delivered asynchronously: wait (briefly) until /proc shows the process stopped. */
-async function untilStopped(pid: number): Promise<void> {
-  for (let i = 0; i < stopWaitPolls; i++) {
-    const state = processState(pid);
-    if (state === undefined || state === 'T' || state === 't') return;
-    await new Promise((r) => setTimeout(r, 10));
+/**
+ * True when every thread of `pid` is stopped (state `T` or `t` in /proc/<pid>/task/<tid>/stat).
+ * The process-level state is the main thread's only: a multi-threaded server (Go's nats-server)
+ * shows `T` for its main thread while other threads still answer clients, until the stop has
+ * reached them all. Undefined when the process is gone or /proc cannot tell.
+ *
+ * @example
+ * process.kill(pid, 'SIGSTOP');
+ * isStopped(pid); // true once every thread has stopped
+ */
+export function isStopped(pid: number): boolean | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread exited meanwhile
+    }
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state !== 'T' && state !== 't') return false;
+  }
+  return true;
+}
+
+/**
+ * Signals are delivered asynchronously: wait until /proc shows every thread stopped, at most
+ * `stopWaitMs`. A process that does not stop (a zombie, a process in uninterruptible sleep on a
+ * dead disk) is an error: a pause that returned early would let the method believe a fault is
+ * in place while the target still serves.
+ */
+async function untilStopped(pid: number, name: string): Promise<void> {
+  const deadline = Date.now() + stopWaitMs;
+  for (;;) {
+    const stopped = isStopped(pid);
+    // Gone: nothing left to pause (the caller's kill or a crash); the resume will be a no-op.
+    if (stopped === undefined || stopped) return;
+    if (Date.now() >= deadline) {
+      throw new VigilError(
+        'timeout',
+        `process target ${name}: pid ${pid} did not stop within ${stopWaitMs} ms of SIGSTOP (state ${processState(pid) ?? 'gone'})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, stopPollMs));
   }
 }
-const stopWaitPolls = 200;
+/** Wall-clock bound on waiting for SIGSTOP to take effect; a healthy process stops in microseconds. */
+const stopWaitMs = 5000;
+const stopPollMs = 5;
 
 /** Extra time the watchdog waits beyond the pause, so it does not race the runner's own resume. */
 const watchdogMarginMs = 2000;

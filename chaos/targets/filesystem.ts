@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { VigilError } from '../../core/index.ts';
 import { type BlobInfo, type BlobStore, defaultListLimit, sha256Hex } from './target.ts';
@@ -83,14 +83,27 @@ export class FilesystemBlobStore implements BlobStore {
     return info && body ? { info, body } : undefined;
   }
 
+  /**
+   * Acknowledged means durable: the checksum and the bytes are each written to a temp file,
+   * fsynced, renamed into place, and the directories holding the new names (and any directory
+   * created for them) are fsynced before the promise resolves. A machine crash after that keeps
+   * the object; a crash before it leaves no half-written object under the key.
+   */
   async put(key: string, body: Buffer): Promise<BlobInfo> {
     const full = this.path(key);
+    const meta = this.metaPath(key);
     const sha256 = sha256Hex(body);
-    await mkdir(dirname(full), { recursive: true });
-    await mkdir(dirname(this.metaPath(key)), { recursive: true });
-    await writeFile(this.metaPath(key), JSON.stringify({ sha256, size: body.length }));
-    await writeFile(`${full}.vigil-tmp`, body);
-    await rename(`${full}.vigil-tmp`, full);
+    const dirs = new Set<string>();
+    for (const dir of [dirname(full), dirname(meta)]) {
+      const created = await mkdir(dir, { recursive: true });
+      // A new directory's own entry lives in its parent: fsync the chain down from there.
+      if (created !== undefined)
+        for (let d = dir; d !== dirname(created); d = dirname(d)) dirs.add(dirname(d));
+      dirs.add(dir);
+    }
+    await writeDurably(meta, JSON.stringify({ sha256, size: body.length }));
+    await writeDurably(full, body);
+    for (const dir of dirs) await syncPath(dir);
     return { key, size: body.length, sha256 };
   }
 
@@ -104,5 +117,28 @@ export class FilesystemBlobStore implements BlobStore {
   /** Where an object lives on disk, for disk faults. */
   fileOf(key: string): string {
     return relative(this.root, this.path(key));
+  }
+}
+
+/** Writes `data` to `file` through a fsynced temp file and a rename: never half a file under the name. */
+async function writeDurably(file: string, data: string | Buffer): Promise<void> {
+  const tmp = `${file}.vigil-tmp`;
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+}
+
+/** fsync of a directory: makes the names created or renamed in it durable. */
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -4,6 +4,7 @@ import {
   type JetStreamClient,
   jetstream,
   jetstreamManager,
+  StorageType,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Queue, QueueMessage } from './target.ts';
@@ -14,6 +15,8 @@ export interface NatsStreamQueueOptions {
   subject: string;
   /** Durable consumer name: consumers with the same name share the work. */
   consumer: string;
+  /** Storage of the stream when it has to be created (file by default, as in JetStream). */
+  storage?: 'file' | 'memory' | undefined;
 }
 
 /**
@@ -40,7 +43,11 @@ export class NatsStreamQueue implements Queue {
     try {
       await jsm.streams.info(o.stream);
     } catch {
-      await jsm.streams.add({ name: o.stream, subjects: [o.subject] });
+      await jsm.streams.add({
+        name: o.stream,
+        subjects: [o.subject],
+        ...(o.storage ? { storage: o.storage === 'memory' ? StorageType.Memory : StorageType.File } : {}),
+      });
     }
     try {
       await jsm.consumers.info(o.stream, o.consumer);

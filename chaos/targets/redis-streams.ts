@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { VigilError } from '../../core/index.ts';
 import type { Queue, QueueMessage } from './target.ts';
 
 export interface RedisStreamQueueOptions {
@@ -21,17 +22,43 @@ export class RedisStreamQueue implements Queue {
   private constructor(
     private readonly redis: Redis,
     private readonly o: RedisStreamQueueOptions,
+    private readonly errors: { count: number; last?: Error | undefined },
   ) {}
+
+  /**
+   * Connection errors seen (refused, reset: a broker killed or paused by a fault). They are
+   * counted, not printed: ioredis reconnects by itself, and the operation that needed the
+   * connection rejects with the error, which is where a caller learns of it.
+   */
+  get connectionErrors(): number {
+    return this.errors.count;
+  }
+
+  get lastConnectionError(): Error | undefined {
+    return this.errors.last;
+  }
 
   static async open(o: RedisStreamQueueOptions): Promise<RedisStreamQueue> {
     const redis = new Redis(o.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    await redis.connect();
+    const errors: { count: number; last?: Error | undefined } = { count: 0 };
+    // Without an 'error' listener ioredis prints "[ioredis] Unhandled error event" for every
+    // failed reconnect: noise on every broker kill. Attached before connecting.
+    redis.on('error', (err: Error) => {
+      errors.count++;
+      errors.last = err;
+    });
     try {
-      await redis.xgroup('CREATE', o.stream, o.group, '0', 'MKSTREAM');
+      await redis.connect();
+      await redis.xgroup('CREATE', o.stream, o.group, '0', 'MKSTREAM').catch((err: unknown) => {
+        if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+      });
     } catch (err) {
-      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+      redis.disconnect();
+      throw new VigilError('unavailable', `redis stream ${o.stream}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
-    return new RedisStreamQueue(redis, o);
+    return new RedisStreamQueue(redis, o, errors);
   }
 
   async publish(body: Buffer): Promise<string> {

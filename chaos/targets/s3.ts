@@ -2,11 +2,11 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { VigilError } from '../../core/index.ts';
+import { s3Pages } from './s3-pages.ts';
 import { type BlobInfo, type BlobStore, defaultListLimit, sha256Hex } from './target.ts';
 
 export interface S3BlobStoreOptions {
@@ -62,24 +62,14 @@ export class S3BlobStore implements BlobStore {
 
   async list(prefix = '', limit = defaultListLimit): Promise<BlobInfo[]> {
     const out: BlobInfo[] = [];
-    let token: string | undefined;
-    do {
-      // Full pages, cut locally: a short page would be truncated, and s3rver cannot make
-      // continuation tokens under OpenSSL 3, so small listings must not need one.
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          ContinuationToken: token,
-          MaxKeys: 1000,
-        }),
-      );
-      for (const o of page.Contents ?? []) {
-        if (!o.Key || out.length >= limit) continue;
-        out.push({ key: o.Key, size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() });
+    // Marker paging (s3Pages), not ListObjectsV2 tokens, which s3rver fails past 1000 keys.
+    for await (const page of s3Pages(this.client, { bucket: this.bucket, prefix })) {
+      for (const o of page) {
+        if (out.length >= limit) break;
+        out.push(o);
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token && out.length < limit);
+      if (out.length >= limit) break;
+    }
     // Listings do not carry user metadata: read it per object only when asked (head).
     return out;
   }

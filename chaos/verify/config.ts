@@ -113,6 +113,8 @@ export const queueTargetSchema = z.discriminatedUnion('type', [
       stream: name,
       subject: z.string().min(1),
       consumer: name.default('vigil-ledger'),
+      /** Storage of the stream when vigil creates it: memory streams lose everything on a crash. */
+      storage: z.enum(['file', 'memory']).optional(),
     })
     .strict(),
   z.object({ type: z.literal('rabbitmq'), url: z.string().min(1), queue: name }).strict(),

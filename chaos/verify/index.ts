@@ -25,6 +25,13 @@ export {
   verifyConfigSchema,
 } from './config.ts';
 export {
+  failingLines,
+  runVerifyGate,
+  summarizeReport,
+  type VerifyGateResult,
+  verifyGateJUnit,
+} from './gate.ts';
+export {
   fileRecords,
   type IndexEntry,
   listingEntries,

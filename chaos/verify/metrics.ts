@@ -1,6 +1,15 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { LedgerReport, VerifyReport, VerifyResult } from './report.ts';
-import { violationClass } from './verdict.ts';
+import { type LedgerReport, type VerifyReport, type VerifyResult, verifierNames } from './report.ts';
+import { type ViolationClass, violationClass } from './verdict.ts';
+
+/** Every violation class, for starting each counter at 0. */
+const violationClasses: readonly ViolationClass[] = [
+  'loss',
+  'corruption',
+  'availability',
+  'resurrection',
+  'divergence',
+];
 
 /**
  * The verifiers' Prometheus metrics. They wrap the verifiers from outside (a result callback and
@@ -37,6 +46,10 @@ export class VerifyMetrics {
       labelNames: ['verifier', 'class'],
       registers: r,
     });
+    // Every (verifier, class) series exists at 0 from the start: Prometheus' increase() cannot
+    // see the first violation of a series born at 1, and the durability rules page on increase().
+    for (const verifier of verifierNames)
+      for (const cls of violationClasses) this.violations.inc({ verifier, class: cls }, 0);
     this.bytes = new Counter({
       name: 'vigil_verify_bytes_total',
       help: 'Bytes read and hashed by a verifier; rate() of it is the verification throughput.',

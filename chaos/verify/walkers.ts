@@ -1,8 +1,9 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { ListObjectsCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { VigilError } from '../../core/index.ts';
+import { s3Pages } from '../targets/index.ts';
 import { compareKeys, type KeyWalker, type ListOptions } from './blob-store.ts';
 
 /** The folder where the filesystem target keeps checksums, and the suffix of its half-written files. */
@@ -59,10 +60,9 @@ export interface S3WalkerOptions {
 }
 
 /**
- * Walks a bucket page by page with ListObjects `Marker` (the last key seen), never continuation
- * tokens: some S3-compatible servers cannot make them (s3rver under OpenSSL 3 fails every
- * truncated ListObjectsV2 page), and a marker lets a walk resume after any key. One page is
- * held at a time.
+ * Walks a bucket page by page with the targets' shared marker paging (`s3Pages`: ListObjects
+ * v1 with the last key seen as `Marker`, which s3rver supports past 1000 keys and which lets a
+ * walk resume after any key). One page is held at a time.
  *
  * @example
  * const walker = s3Walker({ bucket: 'photos', endpoint: 'http://127.0.0.1:4568' });
@@ -81,27 +81,13 @@ export function s3Walker(options: S3WalkerOptions): KeyWalker & { close(): void 
     name,
     close: () => client.destroy(),
     async *keys(list: ListOptions = {}) {
-      let after = list.startAfter;
-      for (;;) {
-        const page = await client
-          .send(
-            new ListObjectsCommand({
-              Bucket: options.bucket,
-              MaxKeys: options.pageSize ?? 1000,
-              ...(list.prefix ? { Prefix: list.prefix } : {}),
-              ...(after !== undefined ? { Marker: after } : {}),
-            }),
-          )
-          .catch((err: unknown) => {
-            throw new VigilError('unavailable', `${name}: list failed: ${(err as Error).message}`, {
-              cause: err,
-            });
-          });
-        const keys = (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
-        yield* keys;
-        if (!page.IsTruncated || keys.length === 0) return;
-        after = keys.at(-1);
-      }
+      for await (const page of s3Pages(client, {
+        bucket: options.bucket,
+        prefix: list.prefix,
+        startAfter: list.startAfter,
+        pageSize: options.pageSize,
+      }))
+        for (const o of page) yield o.key;
     },
   };
 }

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import {
   type LedgerReport,
   runLedger,
+  summarizeReport,
   VerifyMetrics,
   type VerifyReport,
   verifierRuns,
@@ -38,18 +39,6 @@ const options = {
 
 const kinds = ['watch', 'index', 'compare', 'trash', 'scrub', 'ledger'] as const;
 type Kind = (typeof kinds)[number];
-
-function summary(report: VerifyReport | LedgerReport): string {
-  if (report.kind === 'LedgerReport') {
-    const t = report.totals;
-    return `ledger ${report.target}: ${t.acked} acked, ${t.unconfirmed} unconfirmed, ${t.deliveries} deliveries; lost ${t.lost}, duplicated ${t.duplicated}, unexpected ${t.unexpected}, reordered ${t.reordered}: ${report.passed ? 'passed' : 'FAILED'}`;
-  }
-  const counts = Object.entries(report.counts)
-    .map(([v, n]) => `${v} ${n}`)
-    .join(', ');
-  const mbps = (report.bytesPerSecond / 1e6).toFixed(1);
-  return `${report.verifier}: ${report.objects} objects (${counts || 'none'}), ${Math.round(report.objectsPerSecond)} objects/s, ${mbps} MB/s: ${report.passed ? 'passed' : 'FAILED'}`;
-}
 
 async function serveMetrics(metrics: VerifyMetrics, address: string | { host: string; port: number }) {
   const where = typeof address === 'string' ? parseListenAddress(address) : address;
@@ -115,7 +104,7 @@ export const verify: Command = {
           : await verifierRuns[kind as Exclude<Kind, 'ledger'>](config, run);
       const file = values.report ?? config.report.file;
       if (file) writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-      io.stdout.write(`${summary(report)}\n`);
+      io.stdout.write(`${summarizeReport(report)}\n`);
       return report.passed ? 0 : 1;
     } finally {
       await server?.close(1000);

@@ -7,6 +7,22 @@ import { parseWriteEvent } from '../../../chaos/verify/write-event.ts';
 import { isVigilError, parseExposition } from '../../../core/index.ts';
 
 describe('VerifyMetrics', () => {
+  it('starts every violations series at 0, so increase() sees the first violation', async () => {
+    const m = new VerifyMetrics();
+    const before = parseExposition(await m.registry.metrics()).find(
+      (f) => f.name === 'vigil_verify_violations_total',
+    );
+    expect(before?.samples).toHaveLength(25);
+    expect(before?.samples.every((s) => s.value === 0)).toBe(true);
+    m.record({ verifier: 'watch', key: 'k', verdict: 'missing', at: 0, bytes: 0 });
+    const after = parseExposition(await m.registry.metrics()).find(
+      (f) => f.name === 'vigil_verify_violations_total',
+    );
+    expect(after?.samples.filter((s) => s.value > 0).map((s) => s.labels)).toEqual([
+      { verifier: 'watch', class: 'loss' },
+    ]);
+  });
+
   it('exposes verdict counts, violations by class, throughput, schedule lag and ledger anomalies', async () => {
     const m = new VerifyMetrics();
     const report = new ReportBuilder('scrub', 0);
