@@ -83,6 +83,7 @@ export { pick, type RandomSource, randomInt, seededRandom } from './random.ts';
 export {
   compileRegex,
   compileRelabel,
+  expandReplacement,
   type RelabelAction,
   type RelabelConfig,
   type Relabeler,

@@ -371,6 +371,18 @@ function parseTemplate(template: string, re: RelabelRegex): TemplatePart[] {
   return parts;
 }
 
+/**
+ * Expands a `$1` / `${name}` replacement against a match of `re`, as Go's `Regexp.Expand` does.
+ * PromQL's label_replace and relabeling share it, so both read templates the same way.
+ *
+ * @example
+ * const re = compileRegex('(.*):(\\d+)');
+ * expandReplacement('$1', re, re.exec('db1:9100')!); // 'db1'
+ */
+export function expandReplacement(template: string, re: RelabelRegex, match: SubMatches): string {
+  return expand(parseTemplate(template, re), match);
+}
+
 function expand(parts: TemplatePart[], match: SubMatches): string {
   if (parts.length === 1 && typeof parts[0] === 'string') return parts[0];
   let out = '';

@@ -1,11 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import {
-  type LedgerReport,
   runLedger,
   summarizeReport,
   VerifyMetrics,
-  type VerifyReport,
   verifierRuns,
   verifyConfigSchema,
 } from '../../chaos/index.ts';

@@ -1,0 +1,13 @@
+/** alerting/promql: PromQL parsed with Prometheus' grammar and evaluated by vigil. */
+export type { AtModifier, Expr, ValueType, VectorSelector } from './ast.ts';
+export { typeOf } from './ast.ts';
+export {
+  compareLabels,
+  defaultEngineOptions,
+  Engine,
+  type EngineOptions,
+  type RangeResult,
+} from './engine.ts';
+export { parseExpr, parseNumber } from './parse.ts';
+export { refusedFunctions, signatures } from './signatures.ts';
+export { formatFloatF, formatFloatG, type Sample, type Series, type Value } from './values.ts';

@@ -1,0 +1,215 @@
+import { createServer } from 'node:http';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import {
+  apiVersionSchema,
+  type Clock,
+  closable,
+  durationSchema,
+  type Listening,
+  listen,
+  listenAddressSchema,
+  loadConfigFile,
+  requireTokenOffLoopback,
+  systemClock,
+  type TimerHandle,
+  VigilError,
+} from '../core/index.ts';
+import { handleApi } from './api/index.ts';
+import { Engine } from './promql/index.ts';
+import { loadRuleFile, type RuleGroup, RuleManager } from './rules/index.ts';
+import {
+  expandPattern,
+  globalSchema,
+  resolveJobs,
+  ScrapeManager,
+  scrapeConfigSchema,
+} from './scrape/index.ts';
+import { PersistentStore, type ReplayReport } from './store/index.ts';
+
+/**
+ * `vigil server`: the embedded engine in one process. Its config is Prometheus' own
+ * (`global`, `rule_files`, `scrape_configs`, the subset documented in docs/alerting.md) plus
+ * vigil's `apiVersion`, `listen`, `data_dir` and `storage`, so a team's prometheus.yml moves
+ * in by adding three lines.
+ */
+
+export const serverConfigSchema = z.strictObject({
+  apiVersion: apiVersionSchema,
+  listen: listenAddressSchema.default({ host: '127.0.0.1', port: 9090 }),
+  data_dir: z.string().default('data'),
+  storage: z
+    .strictObject({
+      retention: durationSchema.default(15 * 24 * 3_600_000),
+      max_series: z.number().int().positive().default(1_000_000),
+    })
+    .default({ retention: 15 * 24 * 3_600_000, max_series: 1_000_000 }),
+  global: globalSchema.default({
+    scrape_interval: 60_000,
+    scrape_timeout: 10_000,
+    evaluation_interval: 60_000,
+    external_labels: {},
+  }),
+  rule_files: z.array(z.string()).default([]),
+  scrape_configs: z.array(scrapeConfigSchema).default([]),
+});
+
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+
+export interface ServerHandle {
+  listening: Listening;
+  /** Reloads the rule files, all or nothing, keeping alert state (SIGHUP). */
+  reloadRules(): { groups: number };
+  replay: ReplayReport;
+  store: PersistentStore;
+  rules: RuleManager;
+  scrape: ScrapeManager;
+  close(): Promise<void>;
+}
+
+/** Reads the server config; relative paths in it are relative to the file. */
+export function loadServerConfig(file: string): ServerConfig {
+  const config = loadConfigFile(serverConfigSchema, file);
+  const base = dirname(resolve(file));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...config,
+    data_dir: abs(config.data_dir),
+    rule_files: config.rule_files.map(abs),
+    scrape_configs: config.scrape_configs.map((s) => ({
+      ...s,
+      file_sd_configs: s.file_sd_configs.map((f) => ({ ...f, files: f.files.map(abs) })),
+    })),
+  };
+}
+
+/** Loads every rule file, all or nothing. */
+export function loadRules(patterns: readonly string[]): RuleGroup[] {
+  return patterns.flatMap((p) => expandPattern(p)).flatMap((file) => loadRuleFile(file));
+}
+
+/**
+ * Starts the server: replays the store, starts scraping and rule evaluation, serves the API.
+ *
+ * @example
+ * const server = await startServer(loadServerConfig('vigil.yaml'));
+ * console.log(server.listening.url, server.replay);
+ */
+export async function startServer(
+  config: ServerConfig,
+  options: { clock?: Clock; token?: string } = {},
+): Promise<ServerHandle> {
+  const clock = options.clock ?? systemClock;
+  requireTokenOffLoopback('vigil server API', config.listen.host, options.token);
+  const groups = loadRules(config.rule_files);
+  const jobs = resolveJobs(config.global, config.scrape_configs);
+  const names = new Set<string>();
+  for (const job of jobs) {
+    if (names.has(job.name))
+      throw new VigilError('config', `scrape_configs: job_name "${job.name}" is used twice`);
+    names.add(job.name);
+  }
+  const { store, replay } = PersistentStore.open({
+    dir: config.data_dir,
+    clock,
+    limits: { maxSeries: config.storage.max_series, retentionMs: config.storage.retention },
+  });
+  const append = (labels: Record<string, string>, t: number, v: number, key?: string) => {
+    store.append(labels, t, v, key);
+  };
+  let ruleFailures = 0;
+  const rules = new RuleManager(groups, store, append, {
+    clock,
+    defaultIntervalMs: config.global.evaluation_interval,
+    externalLabels: config.global.external_labels,
+  });
+  const scrape = new ScrapeManager(jobs, append, { clock });
+  const engine = new Engine(store, { defaultSubqueryStepMs: config.global.evaluation_interval });
+  const metrics = () => {
+    const s = store.memory.getStats();
+    const lines = [
+      '# TYPE vigil_store_series gauge',
+      `vigil_store_series ${s.series}`,
+      '# TYPE vigil_store_samples gauge',
+      `vigil_store_samples ${s.samples}`,
+      '# TYPE vigil_store_chunk_bytes gauge',
+      `vigil_store_chunk_bytes ${store.memory.chunkBytes()}`,
+      '# TYPE vigil_store_series_limit_hits_total counter',
+      `vigil_store_series_limit_hits_total ${s.seriesLimitHits}`,
+      '# TYPE vigil_store_out_of_order_samples_total counter',
+      `vigil_store_out_of_order_samples_total ${s.outOfOrder}`,
+      '# TYPE vigil_store_retention_dropped_samples_total counter',
+      `vigil_store_retention_dropped_samples_total ${s.retentionDropped}`,
+      '# TYPE vigil_store_wal_flush_errors_total counter',
+      `vigil_store_wal_flush_errors_total ${store.flushErrors}`,
+      '# TYPE vigil_store_replayed_samples gauge',
+      `vigil_store_replayed_samples ${replay.samples}`,
+      '# TYPE vigil_scrape_append_errors_total counter',
+      `vigil_scrape_append_errors_total ${scrape.appendErrors}`,
+      '# TYPE vigil_rule_group_last_duration_seconds gauge',
+      ...rules.evaluators.map(
+        (ev) =>
+          `vigil_rule_group_last_duration_seconds{rule_group=${JSON.stringify(`${ev.group.file};${ev.group.name}`)}} ${ev.lastDurationMs / 1000}`,
+      ),
+      '# TYPE vigil_rule_evaluation_failures_total counter',
+      `vigil_rule_evaluation_failures_total ${ruleFailures}`,
+    ];
+    return `${lines.join('\n')}\n`;
+  };
+  let ready = false;
+  const server = createServer((req, res) => {
+    void handleApi(
+      {
+        engine,
+        store: store.memory,
+        rules: () => rules.evaluators,
+        targets: () => scrape.targets(),
+        now: () => clock.now(),
+        metrics,
+        ready: () => ready,
+      },
+      req,
+      res,
+    ).then((handled) => {
+      if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    });
+  });
+  const closer = closable(server);
+  const listening = await listen(server, { host: config.listen.host, port: config.listen.port });
+  let retentionTimer: TimerHandle | undefined;
+  const retention = () => {
+    store.applyRetention();
+    retentionTimer = clock.setTimeout(retention, 60_000);
+  };
+  retention();
+  scrape.start();
+  rules.start();
+  ready = true;
+  const countFailures = setInterval(() => {
+    ruleFailures = rules.evaluators.reduce(
+      (n, ev) => n + ev.lastResults.filter((r) => r.error).length,
+      ruleFailures,
+    );
+  }, 60_000);
+  countFailures.unref();
+  return {
+    listening,
+    replay,
+    store,
+    rules,
+    scrape,
+    reloadRules() {
+      const next = loadRules(config.rule_files);
+      rules.replaceGroups(next);
+      return { groups: next.length };
+    },
+    async close() {
+      clearInterval(countFailures);
+      retentionTimer?.cancel();
+      rules.stop();
+      scrape.stop();
+      await closer.close(1000);
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * A chunk holds up to `chunkCapacity` samples of one series in two typed arrays: timestamps as
+ * 32-bit offsets from the chunk's first timestamp (a chunk spans at most ~24 days of ms) and
+ * values as 64-bit floats. That is 12 bytes per sample plus a small fixed cost per chunk,
+ * against roughly 40+ bytes for an array of `{t, v}` objects (see docs/alerting.md, memory
+ * per sample, measured by bench/alerting-ingest.ts).
+ */
+
+/** 120 samples is two hours at 1m or 30 minutes at 15s, the size Prometheus' head chunks use. */
+export const chunkCapacity = 120;
+
+/** The largest timestamp offset a chunk can hold in its Int32Array. */
+const maxOffset = 2 ** 31 - 1;
+
+/**
+ * A new chunk starts small and doubles up to chunkCapacity: a series scraped for a few minutes,
+ * or one that ends soon, does not hold 120 empty slots (bench/alerting-ingest.ts).
+ */
+const initialCapacity = 8;
+
+export class Chunk {
+  readonly base: number;
+  offsets = new Int32Array(initialCapacity);
+  values = new Float64Array(initialCapacity);
+  length = 0;
+
+  constructor(base: number) {
+    this.base = base;
+  }
+
+  get minTime(): number {
+    return this.base;
+  }
+
+  get maxTime(): number {
+    return this.length === 0 ? this.base : this.base + this.offsets[this.length - 1]!;
+  }
+
+  isFull(): boolean {
+    return this.length === chunkCapacity;
+  }
+
+  /** True when `t` can be stored as an offset from this chunk's base. */
+  fits(t: number): boolean {
+    return t - this.base <= maxOffset;
+  }
+
+  /** Appends a sample; the caller has checked order, capacity and `fits`. */
+  push(t: number, v: number): void {
+    if (this.length === this.offsets.length) this.grow();
+    this.offsets[this.length] = t - this.base;
+    this.values[this.length] = v;
+    this.length++;
+  }
+
+  private grow(): void {
+    const capacity = Math.min(chunkCapacity, this.offsets.length * 2);
+    const offsets = new Int32Array(capacity);
+    offsets.set(this.offsets);
+    const values = new Float64Array(capacity);
+    values.set(this.values);
+    this.offsets = offsets;
+    this.values = values;
+  }
+
+  /** Bytes held by this chunk's arrays now. */
+  allocatedBytes(): number {
+    return this.offsets.byteLength + this.values.byteLength + 64;
+  }
+
+  timeAt(i: number): number {
+    return this.base + this.offsets[i]!;
+  }
+
+  /** Bytes of memory held by a full chunk's arrays and fields. */
+  static readonly bytes = chunkCapacity * (4 + 8) + 64;
+}

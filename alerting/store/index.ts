@@ -1,0 +1,25 @@
+/** alerting/store: the embedded time-series store. */
+export { Chunk, chunkCapacity } from './chunk.ts';
+export {
+  compileMatcherRegex,
+  formatLabels,
+  type Labels,
+  labelsKey,
+  type Matcher,
+  type MatchType,
+  metricNameLabel,
+  newMatcher,
+  normalizeLabels,
+} from './labels.ts';
+export {
+  type AppendOutcome,
+  defaultStoreLimits,
+  MemoryStore,
+  type Queryable,
+  type SeriesData,
+  type StoreLimits,
+  type StoreStats,
+} from './memory-store.ts';
+export { PersistentStore, type PersistentStoreOptions, type ReplayReport } from './persistent-store.ts';
+export { isStaleNaN, staleNaN } from './stale.ts';
+export { decodeRecords, encodeSamples, encodeSeries, type WalRecord } from './wal.ts';

@@ -1,0 +1,380 @@
+import { VigilError } from '../../core/index.ts';
+import { Chunk } from './chunk.ts';
+import { type Labels, labelsKey, type Matcher, normalizeLabels } from './labels.ts';
+
+/**
+ * The in-memory part of the embedded store: series with their chunks, and an inverted label
+ * index (name -> value -> series ids) that answers the four matcher kinds. Pure data
+ * structure: no files, no timers; the persistent store wraps it with a WAL and snapshots.
+ */
+
+/** Samples of one series within a queried time range, in time order. */
+export interface SeriesData {
+  readonly labels: Labels;
+  readonly t: Float64Array;
+  readonly v: Float64Array;
+}
+
+/** What PromQL evaluation reads from: any store that can select series by matchers. */
+export interface Queryable {
+  /** Series matching all `matchers`, with their samples in `[mint, maxt]` (ms, inclusive). */
+  select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[];
+}
+
+export interface StoreLimits {
+  /** Most series held at once; appending a new series beyond it fails with code `limit`. */
+  maxSeries: number;
+  /** Samples older than `newest - retentionMs` are dropped by `applyRetention`. */
+  retentionMs: number;
+}
+
+export const defaultStoreLimits: StoreLimits = {
+  maxSeries: 1_000_000,
+  retentionMs: 15 * 24 * 3600 * 1000,
+};
+
+/** Counters the store keeps about itself, exported as vigil_store_* metrics. */
+export interface StoreStats {
+  series: number;
+  samples: number;
+  chunks: number;
+  /** Appends refused because the series limit was reached (vigil_store_series_limit_hits_total). */
+  seriesLimitHits: number;
+  /** Samples refused because they were older than the newest one of their series. */
+  outOfOrder: number;
+  /** Samples with the same timestamp as the newest one but another value. */
+  duplicateTimestamp: number;
+  /** Samples dropped by retention. */
+  retentionDropped: number;
+}
+
+interface Series {
+  readonly id: number;
+  readonly labels: Labels;
+  readonly key: string;
+  chunks: Chunk[];
+  lastT: number;
+  lastV: number;
+}
+
+/** Result of one append: `new` when it created the series (the WAL must log its labels). */
+export type AppendOutcome = 'ok' | 'new' | 'out_of_order' | 'duplicate';
+
+export class MemoryStore implements Queryable {
+  private readonly byKey = new Map<string, Series>();
+  private readonly byId = new Map<number, Series>();
+  private readonly postings = new Map<string, Map<string, Set<number>>>();
+  private nextId = 1;
+  private readonly stats: StoreStats = {
+    series: 0,
+    samples: 0,
+    chunks: 0,
+    seriesLimitHits: 0,
+    outOfOrder: 0,
+    duplicateTimestamp: 0,
+    retentionDropped: 0,
+  };
+
+  constructor(readonly limits: StoreLimits = defaultStoreLimits) {}
+
+  /**
+   * Returns the id of the series with these labels, creating it if needed.
+   *
+   * @throws VigilError('limit') naming the limit when a new series would exceed `maxSeries`.
+   */
+  seriesId(labels: Labels, knownKey?: string): { id: number; created: boolean } {
+    if (knownKey !== undefined) {
+      const existing = this.byKey.get(knownKey);
+      if (existing) return { id: existing.id, created: false };
+    }
+    // An empty value means "no such label" in Prometheus: it is not part of the identity.
+    const normalized = normalizeLabels(labels);
+    const key = labelsKey(normalized);
+    const existing = this.byKey.get(key);
+    if (existing) return { id: existing.id, created: false };
+    return { id: this.createSeries(this.nextId, normalized, key), created: true };
+  }
+
+  /** Re-creates a series under a known id (WAL replay, snapshot load). */
+  restoreSeries(id: number, labels: Labels): void {
+    const normalized = normalizeLabels(labels);
+    const key = labelsKey(normalized);
+    if (this.byKey.has(key)) return;
+    this.createSeries(id, normalized, key);
+  }
+
+  private createSeries(id: number, labels: Labels, key: string): number {
+    if (this.byKey.size >= this.limits.maxSeries) {
+      this.stats.seriesLimitHits++;
+      throw new VigilError(
+        'limit',
+        `series limit of ${this.limits.maxSeries} reached: cannot add a new series (store.max_series)`,
+        { details: { limit: this.limits.maxSeries } },
+      );
+    }
+    const series: Series = { id, labels, key, chunks: [], lastT: Number.NEGATIVE_INFINITY, lastV: 0 };
+    this.byKey.set(key, series);
+    this.byId.set(id, series);
+    if (id >= this.nextId) this.nextId = id + 1;
+    for (const [name, value] of Object.entries(labels)) {
+      let values = this.postings.get(name);
+      if (!values) {
+        values = new Map();
+        this.postings.set(name, values);
+      }
+      let ids = values.get(value);
+      if (!ids) {
+        ids = new Set();
+        values.set(value, ids);
+      }
+      ids.add(id);
+    }
+    this.stats.series++;
+    return id;
+  }
+
+  labelsOf(id: number): Labels | undefined {
+    return this.byId.get(id)?.labels;
+  }
+
+  /**
+   * Appends one sample. Samples must come in time order per series; an older sample is
+   * refused (counted, not thrown: a scrape must go on), as Prometheus does.
+   */
+  appendById(id: number, t: number, v: number): AppendOutcome {
+    const series = this.byId.get(id);
+    if (!series) throw new VigilError('internal', `append to unknown series id ${id}`);
+    if (t < series.lastT) {
+      this.stats.outOfOrder++;
+      return 'out_of_order';
+    }
+    if (t === series.lastT) {
+      if (!Object.is(v, series.lastV) && !(Number.isNaN(v) && Number.isNaN(series.lastV)))
+        this.stats.duplicateTimestamp++;
+      return 'duplicate';
+    }
+    let chunk = series.chunks[series.chunks.length - 1];
+    if (!chunk || chunk.isFull() || !chunk.fits(t)) {
+      chunk = new Chunk(t);
+      series.chunks.push(chunk);
+      this.stats.chunks++;
+    }
+    chunk.push(t, v);
+    series.lastT = t;
+    series.lastV = v;
+    this.stats.samples++;
+    return 'ok';
+  }
+
+  /**
+   * Appends a sample to the series with these labels, creating it if needed. `key`, when
+   * given, must be `labelsKey(normalizeLabels(labels))`: callers that see the same series again
+   * and again (the scraper) compute it once and save the store doing it per sample.
+   *
+   * @example
+   * store.append({ __name__: 'up', job: 'api' }, Date.now(), 1);
+   */
+  append(
+    labels: Labels,
+    t: number,
+    v: number,
+    key?: string,
+  ): { id: number; created: boolean; outcome: AppendOutcome } {
+    const { id, created } = this.seriesId(labels, key);
+    return { id, created, outcome: this.appendById(id, t, v) };
+  }
+
+  /** Ids of the series matching every matcher, smallest posting list first. */
+  private matchIds(matchers: readonly Matcher[]): Iterable<number> {
+    let candidates: Set<number> | undefined;
+    const filters: Matcher[] = [];
+    for (const m of matchers) {
+      // An equality on a non-empty value is answered from one posting list; the rest filter.
+      if (m.type === '=' && m.value !== '') {
+        const ids = this.postings.get(m.name)?.get(m.value);
+        if (!ids) return [];
+        candidates = candidates ? intersect(candidates, ids) : ids;
+      } else if (m.type === '=~' && !m.matches('')) {
+        // The label must be present: union of the matching values' posting lists.
+        const values = this.postings.get(m.name);
+        if (!values) return [];
+        const union = new Set<number>();
+        for (const [value, ids] of values) if (m.matches(value)) for (const id of ids) union.add(id);
+        candidates = candidates ? intersect(candidates, union) : union;
+      } else {
+        filters.push(m);
+      }
+    }
+    const base: Iterable<number> = candidates ?? this.byId.keys();
+    if (filters.length === 0) return [...base];
+    const out: number[] = [];
+    for (const id of base) {
+      const labels = this.byId.get(id)!.labels;
+      if (filters.every((m) => m.matches(labels[m.name] ?? ''))) out.push(id);
+    }
+    return out;
+  }
+
+  select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[] {
+    const out: SeriesData[] = [];
+    for (const id of this.matchIds(matchers)) {
+      const series = this.byId.get(id)!;
+      const data = samplesIn(series.chunks, mint, maxt);
+      if (data) out.push({ labels: series.labels, t: data.t, v: data.v });
+    }
+    return out;
+  }
+
+  /** Label sets of the series matching `matchers` (any time), for /api/v1/series. */
+  seriesLabels(matchers: readonly Matcher[]): Labels[] {
+    return [...this.matchIds(matchers)].map((id) => this.byId.get(id)!.labels);
+  }
+
+  /** Every label name in the store, sorted. */
+  labelNames(): string[] {
+    return [...this.postings.keys()].sort();
+  }
+
+  /** Every value of one label, sorted. */
+  labelValues(name: string): string[] {
+    return [...(this.postings.get(name)?.keys() ?? [])].sort();
+  }
+
+  /**
+   * Drops whole chunks whose newest sample is older than `now - retentionMs`, and series left
+   * with no samples. Returns the number of samples dropped.
+   */
+  applyRetention(now: number): number {
+    const cutoff = now - this.limits.retentionMs;
+    let dropped = 0;
+    for (const series of this.byId.values()) {
+      let keep = 0;
+      while (keep < series.chunks.length && series.chunks[keep]!.maxTime < cutoff) {
+        dropped += series.chunks[keep]!.length;
+        keep++;
+      }
+      if (keep > 0) {
+        series.chunks = series.chunks.slice(keep);
+        this.stats.chunks -= keep;
+      }
+      if (series.chunks.length === 0 && series.lastT < cutoff) this.deleteSeries(series);
+    }
+    this.stats.samples -= dropped;
+    this.stats.retentionDropped += dropped;
+    return dropped;
+  }
+
+  private deleteSeries(series: Series): void {
+    this.byKey.delete(series.key);
+    this.byId.delete(series.id);
+    for (const [name, value] of Object.entries(series.labels)) {
+      const values = this.postings.get(name);
+      const ids = values?.get(value);
+      ids?.delete(series.id);
+      if (ids && ids.size === 0) values!.delete(value);
+      if (values && values.size === 0) this.postings.delete(name);
+    }
+    this.stats.series--;
+  }
+
+  /** Bytes held by all chunks now (walks every series: for metrics and benchmarks, not per sample). */
+  chunkBytes(): number {
+    let total = 0;
+    for (const series of this.byId.values())
+      for (const chunk of series.chunks) total += chunk.allocatedBytes();
+    return total;
+  }
+
+  getStats(): Readonly<StoreStats> {
+    return { ...this.stats };
+  }
+
+  /** Every series with all its samples, for snapshots. */
+  *allSeries(): Generator<{ id: number; labels: Labels; t: Float64Array; v: Float64Array }> {
+    for (const series of this.byId.values()) {
+      const data = samplesIn(series.chunks, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+      yield {
+        id: series.id,
+        labels: series.labels,
+        t: data?.t ?? new Float64Array(0),
+        v: data?.v ?? new Float64Array(0),
+      };
+    }
+  }
+}
+
+function intersect(a: Set<number>, b: Set<number>): Set<number> {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  const out = new Set<number>();
+  for (const id of small) if (large.has(id)) out.add(id);
+  return out;
+}
+
+/** Index range [from, to) of a chunk's samples within [mint, maxt]. */
+function chunkRange(chunk: Chunk, mint: number, maxt: number): [number, number] {
+  const lo = mint - chunk.base;
+  const hi = maxt - chunk.base;
+  let from = 0;
+  let to = chunk.length;
+  if (lo > 0) {
+    let l = 0;
+    let h = chunk.length;
+    while (l < h) {
+      const m = (l + h) >>> 1;
+      if (chunk.offsets[m]! < lo) l = m + 1;
+      else h = m;
+    }
+    from = l;
+  }
+  if (chunk.maxTime > maxt) {
+    let l = from;
+    let h = chunk.length;
+    while (l < h) {
+      const m = (l + h) >>> 1;
+      if (chunk.offsets[m]! <= hi) l = m + 1;
+      else h = m;
+    }
+    to = l;
+  }
+  return [from, to];
+}
+
+/**
+ * Copies the samples of `chunks` within [mint, maxt]; undefined when there are none. Chunks
+ * are searched by binary search and values copied in bulk: this is the hot path of long
+ * windows such as rate(x[3d]) (bench/alerting-rules.ts).
+ */
+function samplesIn(
+  chunks: readonly Chunk[],
+  mint: number,
+  maxt: number,
+): { t: Float64Array; v: Float64Array } | undefined {
+  let count = 0;
+  let first = -1;
+  let last = -1;
+  for (let c = 0; c < chunks.length; c++) {
+    const chunk = chunks[c]!;
+    if (chunk.length === 0 || chunk.maxTime < mint) continue;
+    if (chunk.minTime > maxt) break;
+    if (first < 0) first = c;
+    last = c;
+    const [from, to] = chunkRange(chunk, mint, maxt);
+    count += to - from;
+  }
+  if (count === 0) return undefined;
+  const t = new Float64Array(count);
+  const v = new Float64Array(count);
+  let n = 0;
+  for (let c = first; c <= last; c++) {
+    const chunk = chunks[c]!;
+    if (chunk.length === 0) continue;
+    const [from, to] = chunkRange(chunk, mint, maxt);
+    if (to <= from) continue;
+    const base = chunk.base;
+    const offsets = chunk.offsets;
+    for (let i = from; i < to; i++) t[n + i - from] = base + offsets[i]!;
+    v.set(chunk.values.subarray(from, to), n);
+    n += to - from;
+  }
+  return { t, v };
+}

@@ -1,0 +1,41 @@
+import { loadServerConfig, startServer } from '../../alerting/index.ts';
+import { VigilError } from '../../core/index.ts';
+import { type Command, parseCommandArgs } from '../command.ts';
+
+export const server: Command = {
+  name: 'server',
+  summary: 'run the alert engine: store, scraper, rules and the Prometheus-compatible API',
+  usage: `vigil server -c vigil.yaml
+
+Runs the embedded alert engine. The config takes Prometheus' own global, rule_files and
+scrape_configs sections (subset in docs/alerting.md) plus apiVersion: vigil/v1, listen
+(default 127.0.0.1:9090), data_dir and storage (retention, max_series).
+A non-loopback listen address requires VIGIL_TOKEN.`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('server', argv, { config: { type: 'string', short: 'c' } }, false);
+    if (!values.config) throw new VigilError('usage', 'vigil server: -c FILE is required');
+    const handle = await startServer(loadServerConfig(values.config), { token: io.env.VIGIL_TOKEN });
+    io.stderr.write(
+      `${JSON.stringify({ level: 'info', msg: 'vigil server listening', url: handle.listening.url, replay: handle.replay })}\n`,
+    );
+    // SIGHUP reloads the rule files: all of them validate, or none is swapped in.
+    const onHup = () => {
+      try {
+        const { groups } = handle.reloadRules();
+        io.stderr.write(`${JSON.stringify({ level: 'info', msg: 'rules reloaded', groups })}\n`);
+      } catch (err) {
+        io.stderr.write(
+          `${JSON.stringify({ level: 'error', msg: 'rule reload refused, keeping the loaded rules', error: (err as Error).message })}\n`,
+        );
+      }
+    };
+    process.on('SIGHUP', onHup);
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    process.off('SIGHUP', onHup);
+    await handle.close();
+    return 0;
+  },
+};
