@@ -13,11 +13,23 @@ export interface CommandIO {
 /** One `vigil` subcommand. Commands parse arguments and call a module: no logic lives here. */
 export interface Command {
   name: string;
-  summary: string;
   /** Full help text shown by `vigil NAME --help`. */
   usage: string;
   /** Returns the exit code: 0 ok, 1 a gate or check failed, 2 usage/config, 3 runtime. */
   run(argv: string[], io: CommandIO): Promise<number>;
+}
+
+/**
+ * A subcommand as `vigil --help` lists it, loaded only when it runs: each command pulls in its
+ * part of vigil (the agent's parsers, the alert engine, the AWS SDK, broker clients), and
+ * loading them all made `vigil --version` take over a second and the agent carry ~50 MB of
+ * modules it never used.
+ */
+export interface CommandEntry {
+  name: string;
+  /** One line for `vigil --help`. */
+  summary: string;
+  load(): Promise<Command>;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

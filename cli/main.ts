@@ -1,9 +1,9 @@
 import { exitCodeFor, isVigilError, VigilError } from '../core/index.ts';
-import type { Command, CommandIO } from './command.ts';
+import type { CommandEntry, CommandIO } from './command.ts';
 import { commands } from './commands/index.ts';
 import { vigilVersion } from './commands/version.ts';
 
-function helpText(list: Command[]): string {
+function helpText(list: CommandEntry[]): string {
   const width = Math.max(...list.map((c) => c.name.length));
   const lines = list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
@@ -32,7 +32,7 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   try {
     if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
       const topic = first === 'help' ? rest[0] : undefined;
-      if (topic) return showCommandHelp(topic, io);
+      if (topic) return await showCommandHelp(topic, io);
       io.stdout.write(helpText(commands));
       return 0;
     }
@@ -42,8 +42,9 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     }
     if (first.startsWith('-'))
       throw new VigilError('usage', `vigil: unknown flag "${first}" (see vigil --help)`);
-    const command = commands.find((c) => c.name === first);
-    if (!command) throw new VigilError('usage', `vigil: unknown command "${first}" (see vigil --help)`);
+    const entry = commands.find((c) => c.name === first);
+    if (!entry) throw new VigilError('usage', `vigil: unknown command "${first}" (see vigil --help)`);
+    const command = await entry.load();
     if (rest.includes('-h') || rest.includes('--help')) {
       io.stdout.write(`${command.usage}\n`);
       return 0;
@@ -55,10 +56,10 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   }
 }
 
-function showCommandHelp(name: string, io: CommandIO): number {
-  const command = commands.find((c) => c.name === name);
-  if (!command) throw new VigilError('usage', `vigil: unknown command "${name}" (see vigil --help)`);
-  io.stdout.write(`${command.usage}\n`);
+async function showCommandHelp(name: string, io: CommandIO): Promise<number> {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) throw new VigilError('usage', `vigil: unknown command "${name}" (see vigil --help)`);
+  io.stdout.write(`${(await entry.load()).usage}\n`);
   return 0;
 }
 

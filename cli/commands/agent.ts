@@ -17,7 +17,6 @@ syslog-rfc5424, klog, cri, docker-json, redis, python, java (logback, log4j), go
 
 export const agent: Command = {
   name: 'agent',
-  summary: 'run the adapter agent, or try a log format with "agent parse"',
   usage,
   async run(argv, io) {
     if (argv[0] === 'parse') {

@@ -81,7 +81,6 @@ export async function runExperimentCommand(
 
 export const chaos: Command = {
   name: 'chaos',
-  summary: 'run chaos experiments (faults, steady state, guaranteed rollback)',
   usage: runUsage,
   async run(argv, io) {
     const [sub, ...rest] = argv;

@@ -23,7 +23,6 @@ See docs/demo.md.`;
 
 export const demo: Command = {
   name: 'demo',
-  summary: 'run the demo system under test (photos service, S3, NATS, worker, GC, traffic)',
   usage,
   async run(argv, io) {
     const { values } = parseCommandArgs(

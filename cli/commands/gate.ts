@@ -63,7 +63,6 @@ async function verifyGate(argv: string[], io: CommandIO): Promise<number> {
 
 export const gate: Command = {
   name: 'gate',
-  summary: 'CI gates: exit 0 pass, 1 fail, 2 bad file',
   usage: [
     'vigil gate: CI gates',
     '',

@@ -118,7 +118,6 @@ async function serve(
 
 export const proxy: Command = {
   name: 'proxy',
-  summary: 'run or manage the TCP fault proxy (Toxiproxy-compatible API)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('proxy', argv, options);

@@ -14,7 +14,6 @@ test   runs rule unit test files in promtool's format (rule_files, evaluation_in
 
 export const rulesCommand: Command = {
   name: 'rules',
-  summary: 'check Prometheus rule files and run their unit tests',
   usage,
   async run(argv, io) {
     const [sub, ...rest] = argv;

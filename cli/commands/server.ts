@@ -4,7 +4,6 @@ import { type Command, parseCommandArgs } from '../command.ts';
 
 export const server: Command = {
   name: 'server',
-  summary: 'run the alert engine: store, scraper, rules and the Prometheus-compatible API',
   usage: `vigil server -c vigil.yaml
 
 Runs the embedded alert engine. The config takes Prometheus' own global, rule_files and

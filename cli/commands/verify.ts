@@ -69,7 +69,6 @@ async function serveMetrics(metrics: VerifyMetrics, address: string | { host: st
 
 export const verify: Command = {
   name: 'verify',
-  summary: 'durability verifiers: watch, index, compare, trash, scrub, and the queue ledger',
   usage,
   async run(argv: string[], io: CommandIO) {
     const { values, positionals } = parseCommandArgs('verify', argv, options);

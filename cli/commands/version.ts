@@ -11,7 +11,6 @@ export function vigilVersion(): string {
 
 export const version: Command = {
   name: 'version',
-  summary: 'print the version',
   usage: 'vigil version\n\nPrints the version of vigil.',
   async run(argv, io) {
     parseCommandArgs('version', argv, {}, false);

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { commands } from '../../cli/commands/index.ts';
 import { main } from '../../cli/main.ts';
 
 function run(argv: string[]) {
@@ -67,5 +68,16 @@ describe('vigil CLI', () => {
     const bad = spawnSync(process.execPath, ['bin/vigil.js', 'nope'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('lists each command once, and each entry loads the command it names', async () => {
+    const names = commands.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const entry of commands) {
+      const command = await entry.load();
+      expect(command.name, entry.name).toBe(entry.name);
+      expect(command.usage, entry.name).toContain(`vigil ${entry.name}`);
+      expect(entry.summary.length, entry.name).toBeLessThan(90);
+    }
   });
 });
