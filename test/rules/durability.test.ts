@@ -51,3 +51,26 @@ describe.skipIf(missing)('rules/durability.yaml under the real promtool', () => 
     expect(r.out).toContain('alertname: VigilDataLost, time: 15m');
   });
 });
+
+describe("rules/durability.yaml under vigil's own engine", () => {
+  function vigil(...args: string[]) {
+    const r = spawnSync(process.execPath, [join(repo, 'bin/vigil.js'), ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  }
+
+  it('passes vigil rules check', () => {
+    const r = vigil('rules', 'check', rules);
+    expect(r.out).toContain('SUCCESS: 5 rules found');
+    expect(r.code).toBe(0);
+  });
+
+  it('passes the same unit tests as promtool: the embedded engine pages at the same steps', () => {
+    const r = vigil('rules', 'test', unitTests);
+    expect(r.out).toContain('SUCCESS');
+    expect(r.code).toBe(0);
+  });
+});
