@@ -1,26 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../cli/commands/index.ts';
-import { main } from '../../cli/main.ts';
-
-function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => {
-    out += c;
-  });
-  stderr.on('data', (c) => {
-    err += c;
-  });
-  return main(argv, { stdout, stderr, env: {}, signal: new AbortController().signal }).then((code) => ({
-    code,
-    out,
-    err,
-  }));
-}
+import { runCli as run } from '../support/cli.ts';
 
 describe('vigil CLI', () => {
   it('prints help listing commands and exit codes', async () => {

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import S3rver from 's3rver';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -14,8 +13,8 @@ import {
   VerifyMetrics,
   verificationFailures,
 } from '../../../chaos/index.ts';
-import { main } from '../../../cli/main.ts';
 import { parseExposition } from '../../../core/index.ts';
+import { runCli as cli } from '../../support/cli.ts';
 import { freePort } from '../../support/ports.ts';
 import { needBinary } from '../../support/requires.ts';
 
@@ -28,21 +27,6 @@ function tempDir(prefix = 'vigil-exp-verify-'): string {
 afterAll(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-async function cli(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => {
-    out += c;
-  });
-  stderr.on('data', (c) => {
-    err += c;
-  });
-  const code = await main(argv, { stdout, stderr, env: {}, signal: new AbortController().signal });
-  return { code, out, err };
-}
 
 async function fillStore(dir: string, count: number): Promise<string[]> {
   const store = new FilesystemBlobStore(dir);

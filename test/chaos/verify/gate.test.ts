@@ -1,27 +1,11 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../cli/main.ts';
+import { runCli as run } from '../../support/cli.ts';
 import { fill, fsStore, TempDirs } from './support.ts';
 
 const dirs = new TempDirs();
 afterAll(() => dirs.cleanup());
-
-async function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => {
-    out += c;
-  });
-  stderr.on('data', (c) => {
-    err += c;
-  });
-  const code = await main(argv, { stdout, stderr, env: {}, signal: new AbortController().signal });
-  return { code, out, err };
-}
 
 function configFile(lines: string[]): string {
   const file = join(dirs.make(), 'verify.yaml');
