@@ -123,7 +123,12 @@ export async function startServer(
     defaultIntervalMs: config.global.evaluation_interval,
     externalLabels: config.global.external_labels,
   });
-  const scrape = new ScrapeManager(jobs, append, { clock });
+  // Scraped samples go by series reference: a repeated series skips the store's key lookup.
+  const scrape = new ScrapeManager(
+    jobs,
+    { append: (ref, labels, t, v, key) => store.appendRef(ref, labels, t, v, key) },
+    { clock },
+  );
   const engine = new Engine(store, { defaultSubqueryStepMs: config.global.evaluation_interval });
   const metrics = () => {
     const s = store.memory.getStats();

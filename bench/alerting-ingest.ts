@@ -53,7 +53,9 @@ const jobs = scrape.resolveJobs(scrape.globalSchema.parse({ scrape_interval: '1s
 ]);
 const rssBefore = process.memoryUsage().rss;
 const cpuBefore = process.cpuUsage();
-const manager = new scrape.ScrapeManager(jobs, (l, t, v, key) => mem.append(l, t, v, key));
+const manager = new scrape.ScrapeManager(jobs, {
+  append: (ref, labels, t, v, key) => mem.appendRef(ref, labels, t, v, key),
+});
 manager.start();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 manager.stop();

@@ -15,6 +15,7 @@ export {
   fetchLimited,
   ScrapeManager,
   type ScrapeManagerOptions,
+  type SeriesAppender,
   type TargetStatus,
 } from './manager.ts';
 export {
@@ -25,4 +26,5 @@ export {
   reportSeries,
   type ScrapeAppend,
 } from './process.ts';
+export { type CacheContext, type CachedLine, ScrapeCache, type ScrapedSeries } from './series-cache.ts';
 export { buildTargets, type Target, type TargetGroup } from './targets.ts';

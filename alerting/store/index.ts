@@ -14,6 +14,7 @@ export {
 export {
   type AppendOutcome,
   defaultStoreLimits,
+  flattenString,
   MemoryStore,
   type Queryable,
   type SeriesData,

@@ -76,7 +76,9 @@ export class PersistentStore implements Queryable {
   private pendingRecords: Buffer[] = [];
   private pendingIds: number[] = [];
   private pendingT: number[] = [];
-  private pendingV: number[] = [];
+  // A typed array, not number[]: V8 may canonicalize a NaN stored in a double array, which would
+  // turn a staleness marker (a NaN with a payload) into an ordinary NaN before it reaches the WAL.
+  private pendingV = new Float64Array(maxSamplesPerRecord);
   private timer: TimerHandle | undefined;
   private closed = false;
   private rotateBeforeWrite = false;
@@ -178,12 +180,41 @@ export class PersistentStore implements Queryable {
     }
     const outcome = this.memory.appendById(id, t, v);
     if (outcome === 'ok') {
+      this.pendingV[this.pendingIds.length] = v;
       this.pendingIds.push(id);
       this.pendingT.push(t);
-      this.pendingV.push(v);
       if (this.pendingIds.length >= maxSamplesPerRecord) this.closeSampleBatch();
     }
     return created && outcome === 'ok' ? 'new' : outcome;
+  }
+
+  /**
+   * Appends one sample by series reference (see MemoryStore.appendRef), logging the series
+   * first if it is new. Returns the series' reference for the next call.
+   *
+   * @example
+   * const ref = store.appendRef(0, { __name__: 'up' }, 1000, 1);
+   * store.appendRef(ref, { __name__: 'up' }, 2000, 1);
+   * @throws VigilError('limit') when the series limit is reached.
+   */
+  appendRef(ref: number, labels: Labels, t: number, v: number, key?: string): number {
+    this.assertOpen();
+    let id = ref;
+    if (!this.memory.hasSeries(ref)) {
+      const found = this.memory.seriesId(labels, key);
+      id = found.id;
+      if (found.created) {
+        this.closeSampleBatch();
+        this.pendingRecords.push(encodeSeries(id, this.memory.labelsOf(id)!));
+      }
+    }
+    if (this.memory.appendById(id, t, v) === 'ok') {
+      this.pendingV[this.pendingIds.length] = v;
+      this.pendingIds.push(id);
+      this.pendingT.push(t);
+      if (this.pendingIds.length >= maxSamplesPerRecord) this.closeSampleBatch();
+    }
+    return id;
   }
 
   private closeSampleBatch(): void {
@@ -192,7 +223,6 @@ export class PersistentStore implements Queryable {
     this.pendingRecords.push(encodeSamples(this.pendingIds, this.pendingT, this.pendingV, n));
     this.pendingIds = [];
     this.pendingT = [];
-    this.pendingV = [];
   }
 
   /** Writes buffered appends to the log now. */

@@ -8,6 +8,7 @@ import {
   globalSchema,
   processScrape,
   resolveJobs,
+  ScrapeCache,
   ScrapeManager,
   scrapeConfigSchema,
 } from '../../../alerting/scrape/index.ts';
@@ -122,13 +123,15 @@ describe('scraping', () => {
       sampleLimit: 2,
       metricRelabel: relabel,
     };
-    const ok = processScrape('go_goroutines 5\nup_total 1\nother 2\n', 'prometheus', 0, new Map(), options);
+    const cache = new ScrapeCache();
+    const ok = processScrape('go_goroutines 5\nup_total 1\nother 2\n', 'prometheus', 0, cache, options);
     expect(ok.error).toBeUndefined();
-    expect(ok.appends.map((a) => a.labels.__name__)).toEqual(['up_total', 'other']);
-    const tooMany = processScrape('a 1\nb 2\nc 3\n', 'prometheus', 0, ok.seen, options);
+    expect(ok.series.map((s) => s.labels.__name__)).toEqual(['up_total', 'other']);
+    const tooMany = processScrape('a 1\nb 2\nc 3\n', 'prometheus', 0, cache, options);
     expect(tooMany.error).toMatch(/sample limit exceeded/);
     // Refused whole: only staleness markers for what the last scrape had.
-    expect(tooMany.appends.every((a) => isStaleNaN(a.v))).toBe(true);
+    expect(tooMany.series.map((s) => s.labels.__name__)).toEqual(['up_total', 'other']);
+    expect(tooMany.v.every((v) => isStaleNaN(v))).toBe(true);
   });
 
   it('discovers targets from file_sd files and drops them with relabel_configs', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newMatcher, PersistentStore } from '../../../alerting/store/index.ts';
+import { isStaleNaN, newMatcher, PersistentStore, staleNaN } from '../../../alerting/store/index.ts';
 import { ManualClock } from '../../../core/index.ts';
 
 const dirs: string[] = [];
@@ -19,6 +19,26 @@ afterEach(() => {
 const all = [newMatcher('__name__', '=~', '.+')];
 
 describe('PersistentStore', () => {
+  it('keeps staleness markers distinct from plain NaN through the log after a crash', () => {
+    const dir = tempDir();
+    const clock = new ManualClock(0);
+    const { store } = PersistentStore.open({ dir, clock });
+    // Many plain doubles first, so the write buffer would be a double array if it were one.
+    for (let i = 0; i < 100; i++) store.append({ __name__: 'a' }, i * 1000, i + 0.5);
+    store.append({ __name__: 'a' }, 100_000, staleNaN);
+    store.append({ __name__: 'b' }, 100_000, Number.NaN);
+    store.flush(); // then "crash": no close, no snapshot
+    const reopened = PersistentStore.open({ dir, clock });
+    const [a, b] = ['a', 'b'].map(
+      (name) => reopened.store.select([newMatcher('__name__', '=', name)], 0, 1e12)[0]!,
+    );
+    expect(isStaleNaN(a!.v[a!.v.length - 1]!)).toBe(true);
+    expect(Number.isNaN(b!.v[0]!)).toBe(true);
+    expect(isStaleNaN(b!.v[0]!)).toBe(false);
+    reopened.store.close();
+    store.close();
+  });
+
   it('replays the log and snapshots after a clean close', () => {
     const dir = tempDir();
     const clock = new ManualClock(0);
