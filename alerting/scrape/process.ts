@@ -9,7 +9,7 @@ import {
   setLabel,
   VigilError,
 } from '../../core/index.ts';
-import { normalizeLabels, staleNaN } from '../store/index.ts';
+import { staleNaN, withoutEmpty } from '../store/index.ts';
 import { scanCached } from './cached-scan.ts';
 import type { CachedLine, ScrapeCache, ScrapedSeries } from './series-cache.ts';
 
@@ -105,7 +105,7 @@ export function processScrape(
         const full = withTargetLabels(labels, options.targetLabels, options.honorLabels);
         const relabeled = options.metricRelabel(full);
         if (relabeled === undefined) return { series: null, usedIn: -1 };
-        return { series: cache.seriesFor(labelsKey(normalizeLabels(relabeled)), relabeled), usedIn: -1 };
+        return { series: cache.seriesFor(labelsKey(withoutEmpty(relabeled)), relabeled), usedIn: -1 };
       };
       const fast =
         format === 'prometheus' &&

@@ -14,7 +14,7 @@ import { flattenString } from '../store/index.ts';
 /** One series a target produced: its final labels, store key and the store's reference. */
 export interface ScrapedSeries {
   readonly labels: Labels;
-  /** `labelsKey(normalizeLabels(labels))`: the series' identity in the store. */
+  /** `labelsKey(withoutEmpty(labels))`: the series' identity in the store. */
   readonly key: string;
   /** The store's reference for the series, 0 until the first append returns one. */
   ref: number;

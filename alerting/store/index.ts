@@ -9,7 +9,7 @@ export {
   type MatchType,
   metricNameLabel,
   newMatcher,
-  normalizeLabels,
+  withoutEmpty,
 } from './labels.ts';
 export {
   type AppendOutcome,

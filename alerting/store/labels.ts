@@ -1,22 +1,9 @@
 import { compileRegex, type RelabelRegex, VigilError } from '../../core/index.ts';
 
 // Label sets are core's: one definition and one canonical key for all of vigil.
-export { type Labels, labelsKey, metricNameLabel } from '../../core/index.ts';
+export { type Labels, labelsKey, metricNameLabel, withoutEmpty } from '../../core/index.ts';
 
 import { type Labels, metricNameLabel } from '../../core/index.ts';
-
-/** The label set without empty values (an empty value means "no such label" in Prometheus). */
-export function normalizeLabels(labels: Labels): Labels {
-  let hasEmpty = false;
-  for (const name in labels) if (labels[name] === '') hasEmpty = true;
-  if (!hasEmpty) return labels;
-  const out: Record<string, string> = {};
-  for (const name of Object.keys(labels).sort()) {
-    const value = labels[name]!;
-    if (value !== '') out[name] = value;
-  }
-  return out;
-}
 
 /** Formats labels like Prometheus: `name{a="1", b="2"}`. */
 export function formatLabels(labels: Labels): string {

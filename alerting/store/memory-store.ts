@@ -1,6 +1,6 @@
 import { VigilError } from '../../core/index.ts';
 import { Chunk } from './chunk.ts';
-import { type Labels, labelsKey, type Matcher, normalizeLabels } from './labels.ts';
+import { type Labels, labelsKey, type Matcher, withoutEmpty } from './labels.ts';
 
 /**
  * The in-memory part of the embedded store: series with their chunks, and an inverted label
@@ -94,7 +94,7 @@ export class MemoryStore implements Queryable {
       if (existing) return { id: existing.id, created: false };
     }
     // An empty value means "no such label" in Prometheus: it is not part of the identity.
-    const normalized = normalizeLabels(labels);
+    const normalized = withoutEmpty(labels);
     const key = labelsKey(normalized);
     const existing = this.byKey.get(key);
     if (existing) return { id: existing.id, created: false };
@@ -103,7 +103,7 @@ export class MemoryStore implements Queryable {
 
   /** Re-creates a series under a known id (WAL replay, snapshot load). */
   restoreSeries(id: number, labels: Labels): void {
-    const normalized = normalizeLabels(labels);
+    const normalized = withoutEmpty(labels);
     const key = labelsKey(normalized);
     if (this.byKey.has(key)) return;
     this.createSeries(id, normalized, key);
@@ -205,7 +205,7 @@ export class MemoryStore implements Queryable {
 
   /**
    * Appends a sample to the series with these labels, creating it if needed. `key`, when
-   * given, must be `labelsKey(normalizeLabels(labels))`: callers that see the same series again
+   * given, must be `labelsKey(withoutEmpty(labels))`: callers that see the same series again
    * and again (the scraper) compute it once and save the store doing it per sample.
    *
    * @example

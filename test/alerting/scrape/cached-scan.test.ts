@@ -12,8 +12,8 @@ import {
   labelsKey,
   MemoryStore,
   newMatcher,
-  normalizeLabels,
   staleNaN,
+  withoutEmpty,
 } from '../../../alerting/store/index.ts';
 import { relabelConfigsSchema, scanExposition } from '../../../core/index.ts';
 
@@ -39,7 +39,7 @@ function reference(body: string, now: number): { samples: [string, number, numbe
       body,
       {
         sample(_name, labels, value, ts) {
-          const key = labelsKey(normalizeLabels(labels));
+          const key = labelsKey(withoutEmpty(labels));
           if (seen.has(key)) return;
           seen.add(key);
           samples.push([key, ts ?? now, value]);
