@@ -5,6 +5,7 @@ import {
   defaultTextMapSetter,
   propagation,
   ROOT_CONTEXT,
+  type Span,
   SpanKind,
   SpanStatusCode,
   type Tracer,
@@ -109,13 +110,7 @@ export function createQueueTelemetry(deps: QueueDeps): QueueTelemetry {
       metrics.sent.inc({ messaging_destination_name: queue, error_type: '' });
       return result;
     } catch (err) {
-      const errorType = errorTypeOf(err);
-      metrics.sent.inc({ messaging_destination_name: queue, error_type: errorType });
-      span.setAttribute('error.type', errorType);
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: err instanceof Error ? err.message : String(err),
-      });
+      metrics.sent.inc({ messaging_destination_name: queue, error_type: recordFailure(span, err) });
       throw err;
     } finally {
       span.end();
@@ -155,12 +150,7 @@ export function createQueueTelemetry(deps: QueueDeps): QueueTelemetry {
       try {
         await context.with(trace.setSpan(parent, span), () => handler(msg, handlerCtx));
       } catch (err) {
-        errorType = errorTypeOf(err);
-        span.setAttribute('error.type', errorType);
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: err instanceof Error ? err.message : String(err),
-        });
+        errorType = recordFailure(span, err);
         throw err;
       } finally {
         metrics.processDuration.observe(
@@ -181,12 +171,7 @@ export function createQueueTelemetry(deps: QueueDeps): QueueTelemetry {
     try {
       return await context.with(trace.setSpan(active, span), fn);
     } catch (err) {
-      errorType = errorTypeOf(err);
-      span.setAttribute('error.type', errorType);
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: err instanceof Error ? err.message : String(err),
-      });
+      errorType = recordFailure(span, err);
       throw err;
     } finally {
       metrics.stepDuration.observe(
@@ -210,4 +195,15 @@ export function createQueueTelemetry(deps: QueueDeps): QueueTelemetry {
   }
 
   return { inject, wrapHandler, setLag, producerSpan };
+}
+
+/**
+ * Marks a messaging span as failed by `err` (OTel's `error.type` attribute and an ERROR status
+ * with its message) and returns the error type, which the caller also puts on its metrics.
+ */
+function recordFailure(span: Span, err: unknown): string {
+  const errorType = errorTypeOf(err);
+  span.setAttribute('error.type', errorType);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+  return errorType;
 }
