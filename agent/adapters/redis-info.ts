@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { MetricFamily } from '../../core/index.ts';
+import { failFastRedis, redisCall } from '../redis-client.ts';
 import { type Adapter, family } from './adapter.ts';
 
 /**
@@ -148,23 +149,9 @@ export function redisInfoAdapter(options: { name: string; url: string }): Adapte
   return {
     name: options.name,
     async collect(signal) {
-      if (!client) {
-        client = new Redis(options.url, {
-          lazyConnect: true,
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 0,
-          retryStrategy: () => null,
-        });
-        client.on('error', () => undefined);
-      }
+      if (!client) client = failFastRedis(options.url);
       try {
-        if (client.status === 'wait') await client.connect();
-        const info = await Promise.race([
-          client.info('all'),
-          new Promise<never>((_, reject) =>
-            signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }),
-          ),
-        ]);
+        const info = await redisCall(client, signal, (c) => c.info('all'));
         return infoToFamilies(info);
       } catch (err) {
         client.disconnect();

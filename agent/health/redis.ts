@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { failFastRedis, redisCall } from '../redis-client.ts';
 import { type Check, fail, pass, reasonOf } from './check.ts';
 
 /**
@@ -11,16 +12,7 @@ import { type Check, fail, pass, reasonOf } from './check.ts';
 export function redisCheck(options: { name: string; url: string }): Check & { close(): Promise<void> } {
   let client: Redis | undefined;
   const get = () => {
-    if (!client) {
-      client = new Redis(options.url, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      // Connection errors surface through the PING's rejection; the event must not go unhandled.
-      client.on('error', () => undefined);
-    }
+    if (!client) client = failFastRedis(options.url);
     return client;
   };
   return {
@@ -32,13 +24,7 @@ export function redisCheck(options: { name: string; url: string }): Check & { cl
           client = undefined;
           return await this.run(signal);
         }
-        if (c.status === 'wait') await c.connect();
-        const reply = await Promise.race([
-          c.ping(),
-          new Promise<never>((_, reject) =>
-            signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }),
-          ),
-        ]);
+        const reply = await redisCall(c, signal, (r) => r.ping());
         return reply === 'PONG' ? pass('PONG') : fail(`unexpected reply ${String(reply).slice(0, 40)}`);
       } catch (err) {
         client?.disconnect();
