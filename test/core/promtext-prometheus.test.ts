@@ -10,6 +10,7 @@ import {
   compileRelabel,
   contentTypes,
   type ExpositionFormat,
+  findExecutable,
   isVigilError,
   type Labels,
   type MetricFamily,
@@ -18,7 +19,7 @@ import {
   writeExposition,
 } from '../../core/index.ts';
 import { freePort, waitForPort } from '../support/ports.ts';
-import { findBinary, needBinary } from '../support/requires.ts';
+import { needBinary } from '../support/requires.ts';
 
 /**
  * Conformance with the real thing: a local Prometheus scrapes every case below from a loopback
@@ -396,7 +397,7 @@ describe.skipIf(skip)('agreement with a real Prometheus', () => {
     const configFile = join(dataDir, 'prometheus.yml');
     writeFileSync(configFile, JSON.stringify(config));
     prometheus = spawn(
-      findBinary('prometheus')!,
+      findExecutable('prometheus')!,
       [
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${join(dataDir, 'data')}`,

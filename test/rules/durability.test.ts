@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findBinary, needBinary } from '../support/requires.ts';
+import { findExecutable } from '../../core/index.ts';
+import { needBinary } from '../support/requires.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const rules = join(repo, 'rules/durability.yaml');
@@ -16,7 +17,7 @@ afterAll(() => {
 });
 
 function promtool(...args: string[]) {
-  const r = spawnSync(findBinary('promtool')!, args, { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(findExecutable('promtool')!, args, { cwd: repo, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 

@@ -11,15 +11,12 @@ import { findExecutable } from '../../core/index.ts';
  */
 export const requireAll = process.env.VIGIL_REQUIRE_ALL === '1';
 
-/** Full path of an executable on PATH or in the sbin folders, or undefined. */
-export const findBinary = findExecutable;
-
 /**
  * Returns true (skip) when `name` is not installed, after printing why; throws under
  * VIGIL_REQUIRE_ALL so CI fails instead of skipping.
  */
 export function needBinary(name: string, debianPackage = name): boolean {
-  if (findBinary(name)) return false;
+  if (findExecutable(name)) return false;
   return missing(`binary "${name}" not found (apt-get install ${debianPackage})`);
 }
 

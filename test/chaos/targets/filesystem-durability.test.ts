@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FilesystemBlobStore } from '../../../chaos/targets/index.ts';
-import { findBinary, needBinary } from '../../support/requires.ts';
+import { findExecutable } from '../../../core/index.ts';
+import { needBinary } from '../../support/requires.ts';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 const missing = needBinary('strace');
@@ -35,7 +36,7 @@ function tracePut(key: string): { root: string; calls: string[] } {
   );
   const log = join(work, 'trace.txt');
   const r = spawnSync(
-    findBinary('strace')!,
+    findExecutable('strace')!,
     [
       '-f',
       '-y',
