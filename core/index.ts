@@ -23,6 +23,7 @@ export {
   type VigilErrorOptions,
 } from './errors.ts';
 export { findExecutable } from './executable.ts';
+export { openLinesForAppend, writeAll } from './files.ts';
 export {
   closable,
   defaultBodyLimitBytes,

@@ -9,10 +9,9 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { VigilError } from '../../core/index.ts';
+import { VigilError, writeAll } from '../../core/index.ts';
 
 /**
  * A bounded FIFO of text lines (serialized records) for a sink whose destination is down.
@@ -89,7 +88,7 @@ export class DiskBuffer {
     }
     if (this.dir && accepted > 0) {
       if (this.tailBytes > 0 && this.tailBytes + textBytes > this.segmentBytes) this.rollTail();
-      writeSync(this.tailFd!, text);
+      writeAll(this.tailFd!, text);
       this.tailBytes += textBytes;
       this.bytes += textBytes;
     }

@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { VigilError } from '../../core/index.ts';
+import { openLinesForAppend, VigilError, writeAll } from '../../core/index.ts';
 import { recordToJson } from '../record.ts';
 import { newSinkStats, type Sink } from './sink.ts';
 
@@ -14,7 +14,8 @@ export interface FileSinkOptions {
 /**
  * Records as JSON lines appended to a file. Writes are synchronous so that a batch is on
  * the file (in the page cache at least) before the source checkpoints: a `kill -9` then
- * loses nothing.
+ * loses nothing. A line torn by a `kill -9` inside the write is cut off when the sink opens
+ * the file again; its records were not checkpointed, so the source sends them again.
  *
  * @example
  * const sink = fileSink({ path: '/var/log/vigil/records.jsonl' });
@@ -24,7 +25,7 @@ export function fileSink(options: FileSinkOptions): Sink {
   let fd: number;
   try {
     mkdirSync(dirname(options.path), { recursive: true });
-    fd = openSync(options.path, 'a');
+    fd = openLinesForAppend(options.path).fd;
   } catch (err) {
     throw new VigilError(
       'config',
@@ -39,7 +40,7 @@ export function fileSink(options: FileSinkOptions): Sink {
       if (records.length === 0) return;
       let text = '';
       for (const r of records) text += `${JSON.stringify(recordToJson(r))}\n`;
-      writeSync(fd, text);
+      writeAll(fd, text);
       if (options.fsync) fsyncSync(fd);
       stats.sent += records.length;
     },

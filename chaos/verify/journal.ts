@@ -8,10 +8,9 @@ import {
   renameSync,
   rmSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { VigilError } from '../../core/index.ts';
+import { VigilError, writeAll } from '../../core/index.ts';
 import type { PendingCheck, WriteEvent } from './schedule.ts';
 
 /**
@@ -177,7 +176,7 @@ export class Journal {
     const text = this.buffer.join('');
     this.recordsSinceSnapshot += this.buffer.length;
     this.buffer = [];
-    writeSync(this.fd, text);
+    writeAll(this.fd, text);
     fsyncSync(this.fd);
   }
 
@@ -192,7 +191,7 @@ export class Journal {
     const tmp = join(this.dir, `${snapshotFile}.tmp`);
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify(snapshot));
+      writeAll(fd, JSON.stringify(snapshot));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

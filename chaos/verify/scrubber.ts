@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Clock, VigilError } from '../../core/index.ts';
+import { type Clock, VigilError, writeAll } from '../../core/index.ts';
 import { sleepUnlessAborted } from './abortable-sleep.ts';
 import { describeObservation, withRetries } from './attempt.ts';
 import type { VerifiableStore } from './blob-store.ts';
@@ -70,7 +70,7 @@ function saveCursor(file: string, cursor: ScrubCursor): void {
   const tmp = `${file}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, JSON.stringify(cursor));
+    writeAll(fd, JSON.stringify(cursor));
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -37,11 +37,15 @@ const lineOf = (i: number) => `{"level":30,"seq":${i},"msg":"request handled in 
 /** Records per batch at most: a 64 KiB read of ~70-byte lines. */
 const maxBatch = Math.ceil((64 * 1024) / lineOf(1).length) + 1;
 
+/**
+ * Sequence numbers of the complete lines of the output. While the agent runs, a read can
+ * catch its write half done, so the text after the last newline is not a record yet.
+ */
 function outputSeqs(): number[] {
   if (!existsSync(join(dir, 'out.jsonl'))) return [];
   const text = readFileSync(join(dir, 'out.jsonl'), 'utf8');
   const seqs: number[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
     if (line) seqs.push((JSON.parse(line) as { attributes: { seq: number } }).attributes.seq);
   }
   return seqs;
@@ -93,6 +97,7 @@ describe('file source: crash and restart', () => {
     }
     await waitUntil(() => new Set(outputSeqs()).size >= total, 60_000);
     agent.kill('SIGKILL');
+    await new Promise((r) => agent.once('exit', r));
     const seqs = outputSeqs();
     const unique = new Set(seqs);
     expect(unique.size).toBe(total);
