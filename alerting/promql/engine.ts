@@ -3,14 +3,24 @@ import {
   isStaleNaN,
   type Labels,
   labelsKey,
+  lowerBound,
   metricNameLabel,
   type Queryable,
   type SeriesData,
+  upperBound,
+  type WindowReader,
 } from '../store/index.ts';
 import { aggregate } from './aggregate.ts';
 import type { AtModifier, Expr, MatrixSelector, Subquery, VectorSelector } from './ast.ts';
 import { scalarScalar, vectorScalar, vectorVector } from './binary.ts';
-import { keepsName, type RangeContext, rangeFunctions, vectorFunctions } from './functions.ts';
+import {
+  extrapolatedRateFromSummary,
+  keepsName,
+  type RangeContext,
+  rangeFunctions,
+  summaryRangeFunctions,
+  vectorFunctions,
+} from './functions.ts';
 import { checkUniqueLabelsets, dropName, type Sample, type Series, type Value } from './values.ts';
 
 /**
@@ -42,6 +52,7 @@ interface Run {
   start: number;
   end: number;
   cache: Map<VectorSelector, { mint: number; maxt: number; data: SeriesData[] }>;
+  readers: Map<VectorSelector, WindowReader[]>;
 }
 
 export class Engine {
@@ -61,7 +72,7 @@ export class Engine {
    * const value = engine.instant(parseExpr('up == 0'), Date.now());
    */
   instant(expr: Expr, t: number): Value {
-    const run: Run = { start: t, end: t, cache: new Map() };
+    const run: Run = { start: t, end: t, cache: new Map(), readers: new Map() };
     return this.eval(expr, t, run);
   }
 
@@ -70,7 +81,7 @@ export class Engine {
     if (step <= 0)
       throw new VigilError('parse', 'zero or negative query resolution step widths are not accepted');
     if (end < start) throw new VigilError('parse', 'end timestamp must not be before start time');
-    const run: Run = { start, end, cache: new Map() };
+    const run: Run = { start, end, cache: new Map(), readers: new Map() };
     const byKey = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
     let scalar = false;
     for (let t = start; t <= end; t += step) {
@@ -185,7 +196,7 @@ export class Engine {
     const mint = ref - this.options.lookbackMs;
     const out: Sample[] = [];
     for (const series of this.fetch(sel, mint, ref, t, run)) {
-      const i = lastIndexAtOrBefore(series.t, ref);
+      const i = upperBound(series.t, ref) - 1;
       if (i < 0) continue;
       const ts = series.t[i]!;
       if (ts < mint) continue;
@@ -202,8 +213,8 @@ export class Engine {
     const mint = ref - expr.rangeMs;
     const series: Series[] = [];
     for (const data of this.fetch(sel, mint, ref, t, run)) {
-      const from = firstIndexAtOrAfter(data.t, mint);
-      const to = lastIndexAtOrBefore(data.t, ref) + 1;
+      const from = lowerBound(data.t, mint);
+      const to = upperBound(data.t, ref);
       if (to <= from) continue;
       let stale = false;
       for (let i = from; i < to; i++) {
@@ -230,6 +241,43 @@ export class Engine {
       if (ts.length > 0) series.push({ labels: data.labels, t: ts, v: vs });
     }
     return { type: 'matrix', series, rangeStart: mint, rangeEnd: ref, rangeMs: expr.rangeMs };
+  }
+
+  /**
+   * rate(), increase() or delta() of a matrix selector from window summaries: the store
+   * reads the chunks a window spans instead of copying its samples (store/window.ts). The
+   * answers are those of the range-function path, which a store without readers takes.
+   */
+  private rateFromSummaries(
+    expr: MatrixSelector,
+    t: number,
+    run: Run,
+    isCounter: boolean,
+    isRate: boolean,
+  ): Value {
+    const sel = expr.selector;
+    let readers = run.readers.get(sel);
+    if (!readers) {
+      readers = this.store.windowReaders!(sel.matchers);
+      run.readers.set(sel, readers);
+    }
+    const ref = this.refTime(sel.at, sel.offsetMs, t, run);
+    const ctx: RangeContext = {
+      evalTime: t,
+      rangeStart: ref - expr.rangeMs,
+      rangeEnd: ref,
+      rangeMs: expr.rangeMs,
+    };
+    const out: Sample[] = [];
+    for (const reader of readers) {
+      const summary = reader.window(ctx.rangeStart, ref);
+      if (summary === undefined) continue;
+      const v = extrapolatedRateFromSummary(summary, ctx, isCounter, isRate);
+      if (v !== undefined) out.push({ labels: reader.labelsWithoutName, v });
+    }
+    // Dropping the name can only make two series equal when the selector allows several names.
+    if (!sel.matchers.some((m) => m.name === metricNameLabel && m.type === '=')) checkUniqueLabelsets(out);
+    return { type: 'vector', samples: out };
   }
 
   private subquery(expr: Subquery, t: number, run: Run): Value {
@@ -286,6 +334,11 @@ export class Engine {
         if (m.type === 'matrix' && m.series.length > 0) return { type: 'vector', samples: [] };
         return { type: 'vector', samples: [{ labels: absentLabels(expr.args[0]!), v: 1 }] };
       }
+    }
+    const summarized = summaryRangeFunctions[name];
+    const arg = expr.args[0];
+    if (summarized && arg?.kind === 'matrix' && this.store.windowReaders) {
+      return this.rateFromSummaries(arg, t, run, summarized[0], summarized[1]);
     }
     const rangeFn = rangeFunctions[name];
     if (rangeFn) {
@@ -375,30 +428,6 @@ function addPoint(
   series.t.push(t);
   series.v.push(v);
   return series;
-}
-
-/** Index of the last element <= x, or -1. */
-function lastIndexAtOrBefore(ts: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
-
-/** Index of the first element >= x (ts.length when none). */
-function firstIndexAtOrAfter(ts: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Orders label sets as Prometheus' labels.Compare does: by sorted (name, value) pairs. */

@@ -1,5 +1,5 @@
 import { expandReplacement, type RelabelRegex, VigilError } from '../../core/index.ts';
-import { compileMatcherRegex, type Labels } from '../store/index.ts';
+import { compileMatcherRegex, type Labels, type WindowSummary } from '../store/index.ts';
 import { kahanSumInc, log2, log10 } from './gomath.ts';
 import { dropName, type Sample, type Series } from './values.ts';
 
@@ -36,14 +36,43 @@ function extrapolatedRate(
       last = v;
     }
   }
-  const firstT = s.t[0]!;
-  const lastT = s.t[n - 1]!;
+  return extrapolate(result, n, s.t[0]!, s.v[0]!, s.t[n - 1]!, r, isCounter, isRate);
+}
+
+/**
+ * rate(), increase() or delta() from a window summary (store/window.ts) instead of the
+ * window's samples: the same additions in the same order as extrapolatedRate, so the same
+ * bits.
+ */
+export function extrapolatedRateFromSummary(
+  w: WindowSummary,
+  r: RangeContext,
+  isCounter: boolean,
+  isRate: boolean,
+): number | undefined {
+  if (w.count < 2) return undefined;
+  let result = w.lastV - w.firstV;
+  if (isCounter) for (const previous of w.resetPrevious) result += previous;
+  return extrapolate(result, w.count, w.firstT, w.firstV, w.lastT, r, isCounter, isRate);
+}
+
+/** Prometheus' extrapolation of a window's increase to the window's bounds. */
+function extrapolate(
+  result: number,
+  n: number,
+  firstT: number,
+  firstV: number,
+  lastT: number,
+  r: RangeContext,
+  isCounter: boolean,
+  isRate: boolean,
+): number {
   let durationToStart = (firstT - r.rangeStart) / 1000;
   const durationToEnd = (r.rangeEnd - lastT) / 1000;
   const sampledInterval = (lastT - firstT) / 1000;
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
-  if (isCounter && result > 0 && s.v[0]! >= 0) {
-    const durationToZero = sampledInterval * (s.v[0]! / result);
+  if (isCounter && result > 0 && firstV >= 0) {
+    const durationToZero = sampledInterval * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   // Extrapolate to a boundary only when a sample lies within 110% of the average spacing of
@@ -58,6 +87,13 @@ function extrapolatedRate(
   if (isRate) factor /= r.rangeMs / 1000;
   return result * factor;
 }
+
+/** The range functions that a window summary answers: name -> [isCounter, isRate]. */
+export const summaryRangeFunctions: Readonly<Record<string, readonly [boolean, boolean]>> = {
+  rate: [true, true],
+  increase: [true, false],
+  delta: [false, false],
+};
 
 function instantValue(s: Series, isRate: boolean): number | undefined {
   const n = s.t.length;

@@ -1,4 +1,12 @@
-import { type Labels, parseValue, scanExposition } from '../../core/index.ts';
+import {
+  isDigit,
+  isMetricNameChar,
+  isMetricNameStart,
+  type Labels,
+  labelListEnd,
+  parseValue,
+  scanExposition,
+} from '../../core/index.ts';
 import type { CachedLine, ScrapeCache } from './series-cache.ts';
 
 /**
@@ -27,23 +35,11 @@ export type LineResolver = (labels: Labels) => CachedLine;
 const NL = 10;
 const TAB = 9;
 const SP = 32;
-const QUOTE = 34;
 const HASH = 35;
-const COLON = 58;
-const BSLASH = 92;
 const LBRACE = 123;
-const RBRACE = 125;
 
 /** Digits of a timestamp that always fit in 2^53, so that summing digits is exact. */
 const exactTimestampDigits = 15;
-
-function isNameStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === COLON;
-}
-
-function isNameChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === COLON || (c >= 48 && c <= 57);
-}
 
 /** The index of the first character at or after `i` that is not a blank. */
 function skipBlanks(text: string, i: number, n: number): number {
@@ -63,28 +59,6 @@ function valueEnd(text: string, i: number, n: number): number {
     i++;
   }
   return i;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** Index just after the `}` closing a label list that starts at `from` (after `{`), or -1. */
-function labelsEnd(text: string, from: number): number {
-  const n = text.length;
-  let inQuote = false;
-  for (let i = from; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (inQuote) {
-      if (c === BSLASH) i++;
-      else if (c === QUOTE) inQuote = false;
-    } else if (c === QUOTE) {
-      inQuote = true;
-    } else if (c === RBRACE) {
-      return i + 1;
-    }
-  }
-  return -1;
 }
 
 /** The one sample of a single line, read by core's scanner; undefined when it refuses the line. */
@@ -150,13 +124,13 @@ export function scanCached(
       pos = eol + 1;
       continue;
     }
-    if (!isNameStart(c)) return false;
+    if (!isMetricNameStart(c)) return false;
     let i = pos + 1;
-    while (i < n && isNameChar(text.charCodeAt(i))) i++;
+    while (i < n && isMetricNameChar(text.charCodeAt(i))) i++;
     let end = i;
     i = skipBlanks(text, i, n);
     if (i < n && text.charCodeAt(i) === LBRACE) {
-      end = labelsEnd(text, i + 1);
+      end = labelListEnd(text, i + 1);
       if (end < 0) return false;
       i = end;
     }

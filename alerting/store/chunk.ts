@@ -23,8 +23,19 @@ export class Chunk {
   offsets = new Int32Array(initialCapacity);
   values = new Float64Array(initialCapacity);
   length = 0;
+  /** Staleness markers in this chunk: windows over chunks without any skip the check. */
+  staleMarkers = 0;
 
-  constructor(base: number) {
+  /**
+   * @param seq this chunk's number within its series (0, 1, 2, ... never reused, so it stays
+   *   valid when retention drops older chunks), for positions in store/window.ts.
+   * @param liveBefore live (non-stale) samples the series had before this chunk.
+   */
+  constructor(
+    base: number,
+    readonly seq = 0,
+    readonly liveBefore = 0,
+  ) {
     this.base = base;
   }
 
@@ -74,4 +85,61 @@ export class Chunk {
 
   /** Bytes of memory held by a full chunk's arrays and fields. */
   static readonly bytes = chunkCapacity * (4 + 8) + 64;
+}
+
+/** Index range [from, to) of a chunk's samples within [mint, maxt]. */
+export function chunkRange(chunk: Chunk, mint: number, maxt: number): [number, number] {
+  const lo = mint - chunk.base;
+  const hi = maxt - chunk.base;
+  let from = 0;
+  let to = chunk.length;
+  if (lo > 0) {
+    let l = 0;
+    let h = chunk.length;
+    while (l < h) {
+      const m = (l + h) >>> 1;
+      if (chunk.offsets[m]! < lo) l = m + 1;
+      else h = m;
+    }
+    from = l;
+  }
+  if (chunk.maxTime > maxt) {
+    let l = from;
+    let h = chunk.length;
+    while (l < h) {
+      const m = (l + h) >>> 1;
+      if (chunk.offsets[m]! <= hi) l = m + 1;
+      else h = m;
+    }
+    to = l;
+  }
+  return [from, to];
+}
+
+/** Index of the chunk's first sample at or after `t` (chunk.length when none). */
+export function firstIndexAtOrAfter(chunk: Chunk, t: number): number {
+  const target = t - chunk.base;
+  if (target <= 0) return 0;
+  let lo = 0;
+  let hi = chunk.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (chunk.offsets[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the chunk's last sample at or before `t` (-1 when none). */
+export function lastIndexAtOrBefore(chunk: Chunk, t: number): number {
+  const target = t - chunk.base;
+  if (chunk.length > 0 && chunk.offsets[chunk.length - 1]! <= target) return chunk.length - 1;
+  let lo = 0;
+  let hi = chunk.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (chunk.offsets[mid]! <= target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }

@@ -20,7 +20,9 @@ export {
   type SeriesData,
   type StoreLimits,
   type StoreStats,
+  type WindowReader,
 } from './memory-store.ts';
 export { PersistentStore, type PersistentStoreOptions, type ReplayReport } from './persistent-store.ts';
 export { isStaleNaN, staleNaN } from './stale.ts';
 export { decodeRecords, encodeSamples, encodeSeries, type WalRecord } from './wal.ts';
+export { lowerBound, summarizeWindow, upperBound, type WindowSummary } from './window.ts';

@@ -1,6 +1,15 @@
 import { VigilError } from '../../core/index.ts';
-import { Chunk } from './chunk.ts';
-import { type Labels, labelsKey, type Matcher, withoutEmpty } from './labels.ts';
+import { Chunk, chunkRange } from './chunk.ts';
+import { type Labels, labelsKey, type Matcher, metricNameLabel, withoutEmpty } from './labels.ts';
+import { isStaleNaN } from './stale.ts';
+import {
+  type CounterResets,
+  dropResetsBefore,
+  summarizeWindow,
+  upperBound,
+  type WindowSummary,
+  windowPosition,
+} from './window.ts';
 
 /**
  * The in-memory part of the embedded store: series with their chunks, and an inverted label
@@ -15,10 +24,24 @@ export interface SeriesData {
   readonly v: Float64Array;
 }
 
+/** One selected series that can summarize any window of itself without copying samples. */
+export interface WindowReader {
+  readonly labels: Labels;
+  /** The labels without the metric name, made once: what rate() returns per series. */
+  readonly labelsWithoutName: Labels;
+  window(mint: number, maxt: number): WindowSummary | undefined;
+}
+
 /** What PromQL evaluation reads from: any store that can select series by matchers. */
 export interface Queryable {
   /** Series matching all `matchers`, with their samples in `[mint, maxt]` (ms, inclusive). */
   select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[];
+  /**
+   * Optional: the matching series as window readers, which answer rate(), increase() and
+   * delta() from chunk summaries in time proportional to the chunks a window spans, not its
+   * samples. A store without it is read through `select`; the answers are the same.
+   */
+  windowReaders?(matchers: readonly Matcher[]): WindowReader[];
 }
 
 export interface StoreLimits {
@@ -55,6 +78,19 @@ interface Series {
   chunks: Chunk[];
   lastT: number;
   lastV: number;
+  /** The newest value that is not a staleness marker (NaN before the first): reset detection. */
+  lastLiveV: number;
+  /** Live samples appended so far (retention does not lower it): window counts. */
+  live: number;
+  /** Chunks created so far: the next chunk's seq. */
+  chunksCreated: number;
+  /**
+   * Each chunk's first timestamp, in one array: windows binary-search it instead of chunk
+   * objects spread over the heap (bench/alerting-rules.ts: a third of a cycle went there).
+   */
+  chunkStarts: number[];
+  /** Where counter resets are and the value before each: see store/window.ts. */
+  resets: CounterResets;
 }
 
 /** Result of one append: `new` when it created the series (the WAL must log its labels). */
@@ -119,7 +155,19 @@ export class MemoryStore implements Queryable {
       );
     }
     flattenString(key);
-    const series: Series = { id, labels, key, chunks: [], lastT: Number.NEGATIVE_INFINITY, lastV: 0 };
+    const series: Series = {
+      id,
+      labels,
+      key,
+      chunks: [],
+      lastT: Number.NEGATIVE_INFINITY,
+      lastV: 0,
+      lastLiveV: Number.NaN,
+      live: 0,
+      chunksCreated: 0,
+      chunkStarts: [],
+      resets: { positions: [], previous: [] },
+    };
     this.byKey.set(key, series);
     this.byId.set(id, series);
     this.byRef[id] = series;
@@ -138,6 +186,7 @@ export class MemoryStore implements Queryable {
       ids.add(id);
     }
     this.stats.series++;
+    this.readerCache.clear();
     return id;
   }
 
@@ -192,11 +241,22 @@ export class MemoryStore implements Queryable {
     }
     let chunk = series.chunks[series.chunks.length - 1];
     if (!chunk || chunk.isFull() || !chunk.fits(t)) {
-      chunk = new Chunk(t);
+      chunk = new Chunk(t, series.chunksCreated++, series.live);
       series.chunks.push(chunk);
+      series.chunkStarts.push(t);
       this.stats.chunks++;
     }
     chunk.push(t, v);
+    if (isStaleNaN(v)) chunk.staleMarkers++;
+    else {
+      // The comparison rate() makes between neighbouring live samples (false with a NaN).
+      if (v < series.lastLiveV) {
+        series.resets.positions.push(windowPosition(chunk.seq, chunk.length - 1));
+        series.resets.previous.push(series.lastLiveV);
+      }
+      series.lastLiveV = v;
+      series.live++;
+    }
     series.lastT = t;
     series.lastV = v;
     this.stats.samples++;
@@ -256,9 +316,37 @@ export class MemoryStore implements Queryable {
     const out: SeriesData[] = [];
     for (const id of this.matchIds(matchers)) {
       const series = this.byId.get(id)!;
-      const data = samplesIn(series.chunks, mint, maxt);
+      const data = samplesIn(series.chunks, mint, maxt, series.chunkStarts);
       if (data) out.push({ labels: series.labels, t: data.t, v: data.v });
     }
+    return out;
+  }
+
+  /**
+   * Window readers by selector, kept until the set of series changes: rules evaluate the same
+   * selectors every interval, and a backtest thousands of times over (bench/rules-backtest.ts).
+   */
+  private readonly readerCache = new Map<string, WindowReader[]>();
+
+  windowReaders(matchers: readonly Matcher[]): WindowReader[] {
+    let key = '';
+    for (const m of matchers) key += `${m.name}\u0000${m.type}\u0000${m.value}\u0001`;
+    const cached = this.readerCache.get(key);
+    if (cached) return cached;
+    const out: WindowReader[] = [];
+    for (const id of this.matchIds(matchers)) {
+      const series = this.byId.get(id)!;
+      // series.chunks is replaced by retention, so it is read at each call.
+      const { [metricNameLabel]: _, ...labelsWithoutName } = series.labels;
+      out.push({
+        labels: series.labels,
+        labelsWithoutName: metricNameLabel in series.labels ? labelsWithoutName : series.labels,
+        window: (mint, maxt) => summarizeWindow(series, mint, maxt),
+      });
+    }
+    // Ad-hoc API queries bring new selectors too: bound the cache rather than grow it.
+    if (this.readerCache.size >= 1000) this.readerCache.clear();
+    this.readerCache.set(key, out);
     return out;
   }
 
@@ -292,7 +380,9 @@ export class MemoryStore implements Queryable {
       }
       if (keep > 0) {
         series.chunks = series.chunks.slice(keep);
+        series.chunkStarts.splice(0, keep);
         this.stats.chunks -= keep;
+        dropResetsBefore(series.resets, series.chunks[0]?.seq ?? series.chunksCreated);
       }
       if (series.chunks.length === 0 && series.lastT < cutoff) this.deleteSeries(series);
     }
@@ -313,6 +403,7 @@ export class MemoryStore implements Queryable {
       if (values && values.size === 0) this.postings.delete(name);
     }
     this.stats.series--;
+    this.readerCache.clear();
   }
 
   /** Bytes held by all chunks now (walks every series: for metrics and benchmarks, not per sample). */
@@ -362,35 +453,6 @@ function intersect(a: Set<number>, b: Set<number>): Set<number> {
   return out;
 }
 
-/** Index range [from, to) of a chunk's samples within [mint, maxt]. */
-function chunkRange(chunk: Chunk, mint: number, maxt: number): [number, number] {
-  const lo = mint - chunk.base;
-  const hi = maxt - chunk.base;
-  let from = 0;
-  let to = chunk.length;
-  if (lo > 0) {
-    let l = 0;
-    let h = chunk.length;
-    while (l < h) {
-      const m = (l + h) >>> 1;
-      if (chunk.offsets[m]! < lo) l = m + 1;
-      else h = m;
-    }
-    from = l;
-  }
-  if (chunk.maxTime > maxt) {
-    let l = from;
-    let h = chunk.length;
-    while (l < h) {
-      const m = (l + h) >>> 1;
-      if (chunk.offsets[m]! <= hi) l = m + 1;
-      else h = m;
-    }
-    to = l;
-  }
-  return [from, to];
-}
-
 /**
  * Copies the samples of `chunks` within [mint, maxt]; undefined when there are none. Chunks
  * are searched by binary search and values copied in bulk: this is the hot path of long
@@ -400,11 +462,14 @@ function samplesIn(
   chunks: readonly Chunk[],
   mint: number,
   maxt: number,
+  chunkStarts?: readonly number[],
 ): { t: Float64Array; v: Float64Array } | undefined {
   let count = 0;
   let first = -1;
   let last = -1;
-  for (let c = 0; c < chunks.length; c++) {
+  // Start at the chunk holding mint: a 5m lookback on a week-old series skips ~2,000 chunks.
+  const from = chunkStarts ? Math.max(0, upperBound(chunkStarts, mint) - 1) : 0;
+  for (let c = from; c < chunks.length; c++) {
     const chunk = chunks[c]!;
     if (chunk.length === 0 || chunk.maxTime < mint) continue;
     if (chunk.minTime > maxt) break;

@@ -19,6 +19,7 @@ import {
   type Queryable,
   type SeriesData,
   type StoreLimits,
+  type WindowReader,
 } from './memory-store.ts';
 import {
   encodeSamples,
@@ -292,6 +293,10 @@ export class PersistentStore implements Queryable {
 
   select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[] {
     return this.memory.select(matchers, mint, maxt);
+  }
+
+  windowReaders(matchers: readonly Matcher[]): WindowReader[] {
+    return this.memory.windowReaders(matchers);
   }
 
   /** Drops samples past retention (the next snapshot then drops them from disk too). */

@@ -1,3 +1,4 @@
+import { isDigit } from './lexical.ts';
 /**
  * Sample values as Prometheus reads and writes them. Prometheus parses values with Go's
  * `strconv.ParseFloat`, refusing `_` and hex floats (`p`), so the accepted spellings are:
@@ -76,10 +77,6 @@ export function parseValue(text: string, start: number, end: number): number | u
   // Go reports a range error for finite spellings that overflow; Prometheus fails the scrape.
   if (!Number.isFinite(v)) return undefined;
   return v;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 /**

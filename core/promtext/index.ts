@@ -6,6 +6,7 @@ export {
   scrapeAcceptHeader,
 } from './content-type.ts';
 export { formatValue, parseValue } from './float.ts';
+export { isDigit, isMetricNameChar, isMetricNameStart, labelListEnd } from './lexical.ts';
 export {
   belongsToFamily,
   type Exemplar,

@@ -1,6 +1,7 @@
 import { VigilError } from '../errors.ts';
 import { emptyLabels, type Labels, metricNameLabel, setLabel } from '../labels.ts';
 import { parseSecondsToMs, parseValue } from './float.ts';
+import { isDigit } from './lexical.ts';
 import {
   belongsToFamily,
   type Exemplar,
@@ -204,10 +205,6 @@ function isNameStart(c: number): boolean {
 
 function isNameChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 const promTypes: Readonly<Record<string, MetricType>> = {
