@@ -97,6 +97,16 @@ function retryOf(r: { attempts: number; delay: number } | undefined): RetryPolic
   return r ? { attempts: r.attempts, delayMs: r.delay } : undefined;
 }
 
+/** The pacing fields index, compare and trash share (the config's `common` fields). */
+function pacingOf(c: {
+  rate?: number | undefined;
+  concurrency: number;
+  timeout: number;
+  retry?: { attempts: number; delay: number } | undefined;
+}) {
+  return { ratePerSecond: c.rate, concurrency: c.concurrency, timeoutMs: c.timeout, retry: retryOf(c.retry) };
+}
+
 function builder(name: VerifierName, config: VerifyConfig, clock: Clock, options: VerifyRunOptions) {
   const report = new ReportBuilder(
     name,
@@ -149,10 +159,7 @@ export async function runIndex(config: VerifyConfig, options: VerifyRunOptions =
       entries,
       store,
       clock,
-      ratePerSecond: c.rate,
-      concurrency: c.concurrency,
-      timeoutMs: c.timeout,
-      retry: retryOf(c.retry),
+      ...pacingOf(c),
       onResult,
       signal: options.signal,
     });
@@ -180,10 +187,7 @@ export async function runCompare(
       clock,
       deep: c.deep,
       prefix: c.prefix,
-      ratePerSecond: c.rate,
-      concurrency: c.concurrency,
-      timeoutMs: c.timeout,
-      retry: retryOf(c.retry),
+      ...pacingOf(c),
       onResult,
       signal: options.signal,
     });
@@ -206,10 +210,7 @@ export async function runTrash(config: VerifyConfig, options: VerifyRunOptions =
       store,
       clock,
       graceMs: c.grace,
-      ratePerSecond: c.rate,
-      concurrency: c.concurrency,
-      timeoutMs: c.timeout,
-      retry: retryOf(c.retry),
+      ...pacingOf(c),
       onResult,
       signal: options.signal,
     });

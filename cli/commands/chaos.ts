@@ -9,15 +9,18 @@ import {
   runExperiment,
   toJsonReport,
   toJUnit,
+  VerifyMetrics,
 } from '../../chaos/index.ts';
 import { VigilError } from '../../core/index.ts';
 import { type Command, type CommandIO, parseCommandArgs } from '../command.ts';
+import { serveVerifyMetrics } from '../metrics-server.ts';
 
 const runUsage = `vigil chaos: run chaos experiments
 
 usage:
-  vigil chaos run EXP.yaml [--dry-run] [--json FILE] [--junit FILE]
-      run the experiment and print its timeline; --dry-run prints what would be done.
+  vigil chaos run EXP.yaml [--dry-run] [--json FILE] [--junit FILE] [--metrics HOST:PORT]
+      run the experiment and print its timeline; --dry-run prints what would be done;
+      --metrics serves its verification metrics on /metrics while it runs (loopback by default).
   vigil chaos plan EXP.yaml      same as run --dry-run
 
 exit codes: 0 passed, 1 hypothesis violated, aborted or data lost, 2 bad file, 3 runtime
@@ -29,6 +32,7 @@ const options = {
   json: { type: 'string' },
   junit: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  metrics: { type: 'string' },
 } as const;
 
 function writeReport(file: string, text: string): void {
@@ -63,12 +67,22 @@ export async function runExperimentCommand(
     for (const line of planExperiment(exp)) io.stdout.write(`  ${line}\n`);
     return { code: 0 };
   }
+  const verifyMetrics = values.metrics ? new VerifyMetrics() : undefined;
+  const server = verifyMetrics
+    ? await serveVerifyMetrics(`vigil ${command}`, verifyMetrics, values.metrics!)
+    : undefined;
   io.stdout.write(`experiment: ${exp.title}\n`);
-  const result = await runExperiment(exp, {
-    signal: io.signal,
-    proxyToken: io.env['VIGIL_PROXY_TOKEN'] || undefined,
-    onEvent: values.quiet ? undefined : (e) => io.stdout.write(`${formatEvent(e)}\n`),
-  });
+  let result: ExperimentResult;
+  try {
+    result = await runExperiment(exp, {
+      signal: io.signal,
+      proxyToken: io.env['VIGIL_PROXY_TOKEN'] || undefined,
+      verifyMetrics,
+      onEvent: values.quiet ? undefined : (e) => io.stdout.write(`${formatEvent(e)}\n`),
+    });
+  } finally {
+    await server?.close(1000);
+  }
   io.stdout.write(`\n${formatResult(result, false)}`);
   if (values.json) writeReport(values.json, toJsonReport(result));
   if (values.junit) writeReport(values.junit, toJUnit(result));

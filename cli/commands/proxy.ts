@@ -47,6 +47,29 @@ const options = {
   attribute: { type: 'string', short: 'a', multiple: true },
 } as const;
 
+/** The flags each mode reads: any other is refused, not silently ignored. */
+const flagsOfMode: Readonly<Record<string, readonly string[]>> = {
+  serve: ['host', 'port', 'allow', 'seed', 'config'],
+  list: ['api'],
+  create: ['api', 'upstream', 'listen'],
+  delete: ['api'],
+  enable: ['api'],
+  disable: ['api'],
+  reset: ['api'],
+  toxics: [],
+  toxic: ['api', 'type', 'name', 'stream', 'toxicity', 'attribute'],
+};
+
+function refuseOtherFlags(mode: string, values: Record<string, unknown>): void {
+  const allowed = flagsOfMode[mode];
+  if (!allowed) return; // an unknown subcommand is reported by the switch below
+  for (const flag of Object.keys(values)) {
+    if (values[flag] === undefined || allowed.includes(flag)) continue;
+    const where = mode === 'serve' ? 'when running the proxy' : `with "vigil proxy ${mode}"`;
+    throw new VigilError('usage', `vigil proxy: --${flag} does not apply ${where} (see vigil proxy --help)`);
+  }
+}
+
 function integer(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
@@ -122,6 +145,7 @@ export const proxy: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('proxy', argv, options);
     const [sub, ...args] = positionals;
+    refuseOtherFlags(sub ?? 'serve', values);
     if (sub === undefined) return serve(values, io);
     const client = new ProxyClient({ url: values.api, token: io.env['VIGIL_PROXY_TOKEN'] || undefined });
     const print = (v: unknown) => io.stdout.write(`${JSON.stringify(v, null, 2)}\n`);

@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import {
   runLedger,
   summarizeReport,
@@ -7,8 +6,9 @@ import {
   verifierRuns,
   verifyConfigSchema,
 } from '../../chaos/index.ts';
-import { closable, listen, loadConfigFile, parseListenAddress, VigilError } from '../../core/index.ts';
+import { loadConfigFile, VigilError } from '../../core/index.ts';
 import { type Command, type CommandIO, parseCommandArgs } from '../command.ts';
+import { serveVerifyMetrics } from '../metrics-server.ts';
 
 const usage = `vigil verify: durability verifiers for blob stores and queues
 
@@ -38,35 +38,6 @@ const options = {
 const kinds = ['watch', 'index', 'compare', 'trash', 'scrub', 'ledger'] as const;
 type Kind = (typeof kinds)[number];
 
-async function serveMetrics(metrics: VerifyMetrics, address: string | { host: string; port: number }) {
-  const where = typeof address === 'string' ? parseListenAddress(address) : address;
-  if (!where)
-    throw new VigilError(
-      'usage',
-      `vigil verify: --metrics: expected HOST:PORT or :PORT, got "${String(address)}"`,
-    );
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(text);
-        },
-        () => {
-          res.writeHead(500);
-          res.end();
-        },
-      );
-      return;
-    }
-    res.writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'text/plain' });
-    res.end(req.url === '/healthz' ? 'ok\n' : 'not found\n');
-  });
-  const handle = closable(server);
-  await listen(server, where);
-  return handle;
-}
-
 export const verify: Command = {
   name: 'verify',
   usage,
@@ -85,7 +56,7 @@ export const verify: Command = {
     const config = loadConfigFile(verifyConfigSchema, values.config);
     const metrics = new VerifyMetrics();
     const metricsAt = values.metrics ?? config.metrics?.listen;
-    const server = metricsAt ? await serveMetrics(metrics, metricsAt) : undefined;
+    const server = metricsAt ? await serveVerifyMetrics('vigil verify', metrics, metricsAt) : undefined;
     try {
       const run = {
         metrics,

@@ -260,6 +260,41 @@ verify:
     expect(value('vigil_verify_last_run_passed', { verifier: 'scrub' })).toBe(0);
   });
 
+  it('vigil chaos run --metrics serves the verifier metrics while the experiment runs', async () => {
+    const dir = tempDir();
+    await fillStore(dir, 10);
+    const file = experimentFile(
+      dir,
+      `method:
+  - name: flip
+    fault: { type: disk, dir: data, kind: flip, count: 2, match: "^obj/", restore: false }
+verify:
+  - { name: scrub, phase: after-method, retry: { attempts: 1 }, scrub: { blobs: store } }
+  - { name: scrub again, phase: recovery, retry: { attempts: 1 }, scrub: { blobs: store } }
+`,
+    );
+    const port = await freePort();
+    const running = cli(['chaos', 'run', file, '--metrics', `127.0.0.1:${port}`]);
+    // Poll until the first verification is visible; bounded in count and time.
+    const found = /vigil_verify_violations_total\{verifier="scrub",class="corruption"\} 2/;
+    let seen = '';
+    for (let i = 0; i < 400 && !found.test(seen); i++) {
+      seen = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const r = await running;
+    expect(r.code).toBe(1);
+    expect(seen).toMatch(found);
+    // The endpoint goes away with the run.
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+    const bad = await cli(['chaos', 'run', file, '--metrics', 'nowhere']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/vigil chaos run: --metrics: expected HOST:PORT or :PORT, got "nowhere"/);
+  });
+
   it('the same flips restored by the rollback pass the gate', async () => {
     const dir = tempDir();
     await fillStore(dir, 30);

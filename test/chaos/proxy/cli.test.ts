@@ -123,6 +123,15 @@ describe.skipIf(missing)('vigil proxy', () => {
       ),
     ).toBe(2);
     expect(badAttr.out()).toMatch(/expected KEY=NUMBER/);
+    // A flag of another mode is refused, not silently ignored.
+    const wrongMode = io();
+    expect(await main(['proxy', 'list', '--upstream', '127.0.0.1:1', '--api', api], wrongMode.io)).toBe(2);
+    expect(wrongMode.out()).toBe(
+      'vigil proxy: --upstream does not apply with "vigil proxy list" (see vigil proxy --help)\n',
+    );
+    const serveWithApi = io();
+    expect(await main(['proxy', '--api', api], serveWithApi.io)).toBe(2);
+    expect(serveWithApi.out()).toMatch(/--api does not apply when running the proxy/);
     const toxics = io();
     expect(await main(['proxy', 'toxics'], toxics.io)).toBe(0);
     expect(toxics.out()).toMatch(/^latency\s+delays every chunk/m);
