@@ -4,6 +4,8 @@
  */
 
 export * as api from './api/index.ts';
+export * as kinds from './kinds/index.ts';
+export * as notify from './notify/index.ts';
 export * as promql from './promql/index.ts';
 export * as rules from './rules/index.ts';
 export * as scrape from './scrape/index.ts';

@@ -15,9 +15,19 @@ import {
   type TimerHandle,
   VigilError,
 } from '../core/index.ts';
-import { handleApi } from './api/index.ts';
+import { handleAlertmanagerApi, handleApi } from './api/index.ts';
+import { GuardStore } from './kinds/index.ts';
+import {
+  alertmanager as alertmanagerPart,
+  delivery as deliveryPart,
+  makeNotifyConfigSchema,
+  Notifier,
+  notifyConfigSchema,
+  receivers as receiversPart,
+  type SourceAlert,
+} from './notify/index.ts';
 import { Engine } from './promql/index.ts';
-import { loadRuleFile, type RuleGroup, RuleManager } from './rules/index.ts';
+import { type Alert, type GroupEvaluator, loadRuleFile, type RuleGroup, RuleManager } from './rules/index.ts';
 import {
   expandPattern,
   globalSchema,
@@ -52,6 +62,10 @@ export const serverConfigSchema = z.strictObject({
   }),
   rule_files: z.array(z.string()).default([]),
   scrape_configs: z.array(scrapeConfigSchema).default([]),
+  /** Alertmanager's alertmanager.yml (route, receivers, inhibit_rules, time_intervals): docs/notify.md. */
+  notify: notifyConfigSchema.optional(),
+  /** Prometheus' own `alerting:` section: push alerts to Alertmanagers (docs/notify.md). */
+  alerting: alertmanagerPart.alertingConfigSchema.optional(),
 });
 
 export type ServerConfig = z.output<typeof serverConfigSchema>;
@@ -64,13 +78,23 @@ export interface ServerHandle {
   store: PersistentStore;
   rules: RuleManager;
   scrape: ScrapeManager;
+  /** The rate guards' circuit breakers (persisted in data_dir/guards.json). */
+  guards: GuardStore;
+  /** Routing, grouping, silences; undefined without a `notify:` section. */
+  notifier: Notifier | undefined;
+  /** The durable outbox and delivery to receivers; undefined without a `notify:` section. */
+  delivery: deliveryPart.DeliveryService | undefined;
   close(): Promise<void>;
 }
 
 /** Reads the server config; relative paths in it are relative to the file. */
 export function loadServerConfig(file: string): ServerConfig {
-  const config = loadConfigFile(serverConfigSchema, file);
   const base = dirname(resolve(file));
+  // Receivers' *_file secrets are read relative to the config file, as Alertmanager does.
+  const config = loadConfigFile(
+    serverConfigSchema.extend({ notify: makeNotifyConfigSchema(base).optional() }),
+    file,
+  );
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   return {
     ...config,
@@ -118,11 +142,34 @@ export async function startServer(
     store.append(labels, t, v, key);
   };
   let ruleFailures = 0;
+  const guards = new GuardStore(config.data_dir);
+  guards.setRules(groups);
   const rules = new RuleManager(groups, store, append, {
     clock,
     defaultIntervalMs: config.global.evaluation_interval,
     externalLabels: config.global.external_labels,
+    // A rate guard's alert trips its circuit breaker as it starts firing.
+    notify: (rule, transitions, t) => guards.observe(rule, transitions, t),
+    // The notifier takes a group's whole alert set (firing and resolved) after each evaluation.
+    onEvaluated: (ev, t) => {
+      notifier?.update(sourceOf(ev), notifyAlerts(ev, externalURL), t);
+      pusher?.push(
+        alertsToPush(ev, t, sentToAlertmanagers, rules.intervalOf(ev), externalURL || listening.url),
+      );
+    },
   });
+  // Created once the address is known (it is the default external URL); before rules start.
+  let notifier: Notifier | undefined;
+  let delivery: deliveryPart.DeliveryService | undefined;
+  let externalURL = config.notify?.external_url ?? '';
+  // Prometheus' `alerting:` section: alerts due for (re)sending go to every Alertmanager.
+  const pusher = config.alerting
+    ? new alertmanagerPart.AlertmanagerPusher(config.alerting, {
+        clock,
+        externalLabels: config.global.external_labels,
+      })
+    : undefined;
+  const sentToAlertmanagers = new WeakMap<Alert, number>();
   // Scraped samples go by series reference: a repeated series skips the store's key lookup.
   const scrape = new ScrapeManager(
     jobs,
@@ -158,8 +205,12 @@ export async function startServer(
       ),
       '# TYPE vigil_rule_evaluation_failures_total counter',
       `vigil_rule_evaluation_failures_total ${ruleFailures}`,
+      '# TYPE vigil_guard_tripped gauge',
+      ...guards
+        .list()
+        .map((b) => `vigil_guard_tripped{guard=${JSON.stringify(b.name)}} ${b.state === 'tripped' ? 1 : 0}`),
     ];
-    return `${lines.join('\n')}\n`;
+    return `${lines.join('\n')}\n${notifier?.metricsText() ?? ''}${delivery?.metricsText() ?? ''}${pusher?.metricsText() ?? ''}`;
   };
   let ready = false;
   const server = createServer((req, res) => {
@@ -172,15 +223,55 @@ export async function startServer(
         now: () => clock.now(),
         metrics,
         ready: () => ready,
+        guards: { guards, now: () => clock.now(), token: options.token },
       },
       req,
       res,
-    ).then((handled) => {
-      if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    });
+    )
+      .then(
+        (handled) =>
+          handled ||
+          handleAlertmanagerApi(
+            { notifier: () => notifier, token: options.token, now: () => clock.now() },
+            req,
+            res,
+          ),
+      )
+      .then((handled) => {
+        if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      });
   });
   const closer = closable(server);
   const listening = await listen(server, { host: config.listen.host, port: config.listen.port });
+  if (config.notify) {
+    const notifyConfig = config.notify;
+    externalURL ||= listening.url;
+    delivery = deliveryPart.DeliveryService.open({
+      dataDir: config.data_dir,
+      clock,
+      receivers: new Map(notifyConfig.receivers.map((r) => [r.name, receiversPart.buildReceivers(r)])),
+      timeoutOf: (r) => receiversPart.configuredTimeouts.get(r),
+    });
+    const outbox = delivery;
+    try {
+      notifier = new Notifier({
+        config: { ...notifyConfig, external_url: externalURL },
+        dataDir: config.data_dir,
+        clock,
+        deliver: (n) => outbox.deliver(n),
+      });
+    } catch (err) {
+      // Notifier state it cannot read (a damaged silences.json): refuse to start, releasing
+      // what is already open so the error is all that remains.
+      await outbox.close();
+      await closer.close(0);
+      store.close();
+      throw err;
+    }
+    // Alerts of rule groups that are gone since the last run are resolved now.
+    notifier.retainSources(rules.evaluators.map(sourceOf));
+    delivery.start();
+  }
   let retentionTimer: TimerHandle | undefined;
   const retention = () => {
     store.applyRetention();
@@ -203,9 +294,21 @@ export async function startServer(
     store,
     rules,
     scrape,
+    guards,
+    get notifier() {
+      return notifier;
+    },
+    get delivery() {
+      return delivery;
+    },
     reloadRules() {
       const next = loadRules(config.rule_files);
+      const before = new Set(rules.evaluators.map(sourceOf));
       rules.replaceGroups(next);
+      // A group that is gone resolves its alerts: nothing will evaluate it again.
+      for (const ev of rules.evaluators) before.delete(sourceOf(ev));
+      for (const gone of before) notifier?.update(gone, [], clock.now());
+      guards.setRules(next);
       return { groups: next.length };
     },
     async close() {
@@ -213,8 +316,64 @@ export async function startServer(
       retentionTimer?.cancel();
       rules.stop();
       scrape.stop();
+      notifier?.close();
       await closer.close(1000);
+      await delivery?.close();
+      await pusher?.close();
       store.close();
     },
   };
+}
+
+/** A rule group's identity as a source of alerts for the notifier. */
+const sourceOf = (ev: GroupEvaluator) => `${ev.group.file};${ev.group.name}`;
+
+/**
+ * A group's alerts as the notifier takes them (firing, and resolved ones still retained),
+ * with Prometheus' generatorURL: a link to the rule's expression in the graph page.
+ */
+function notifyAlerts(ev: GroupEvaluator, externalURL: string): SourceAlert[] {
+  const out: SourceAlert[] = [];
+  for (const [index, alerts] of ev.alerts) {
+    const rule = ev.group.rules[index];
+    const generatorURL = alertmanagerPart.generatorURLFor(
+      externalURL,
+      rule && 'exprText' in rule ? String(rule.exprText) : '',
+    );
+    for (const a of alerts.values())
+      out.push({
+        labels: a.labels,
+        annotations: a.annotations,
+        state: a.state,
+        activeAt: a.activeAt,
+        firedAt: a.firedAt,
+        resolvedAt: a.resolvedAt,
+        generatorURL,
+      });
+  }
+  return out;
+}
+
+/**
+ * A group's alerts that are due for (re)sending to Alertmanagers after an evaluation at `t`,
+ * picked as Prometheus' sendAlerts does (firing every resend delay, resolved ones for 15m).
+ */
+function alertsToPush(
+  ev: GroupEvaluator,
+  t: number,
+  sent: WeakMap<Alert, number>,
+  intervalMs: number,
+  externalURL: string,
+): alertmanagerPart.PushAlert[] {
+  const out: alertmanagerPart.PushAlert[] = [];
+  for (const [index, alerts] of ev.alerts) {
+    const rule = ev.group.rules[index];
+    const url = alertmanagerPart.generatorURLFor(
+      externalURL,
+      rule && 'exprText' in rule ? String(rule.exprText) : '',
+    );
+    const resendDelay = alertmanagerPart.defaultResendDelayMs;
+    out.push(...alertmanagerPart.selectAlerts(alerts.values(), sent, t, intervalMs, resendDelay, () => url));
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import { compareLabels, type Engine, formatFloatF, parseExpr, type Value } from 
 import type { GroupEvaluator } from '../rules/index.ts';
 import type { TargetStatus } from '../scrape/index.ts';
 import type { Matcher, MemoryStore } from '../store/index.ts';
+import { type GuardsDeps, handleGuards, isGuardsPath } from './guards-api.ts';
 
 /**
  * The Prometheus HTTP API subset that Grafana's Prometheus data source and scripts use, with
@@ -21,6 +22,8 @@ export interface ApiDeps {
   /** The text of /metrics. */
   metrics: () => string;
   ready: () => boolean;
+  /** The rate guards' circuit breakers (/api/v1/guards); absent: no such endpoints. */
+  guards?: GuardsDeps;
 }
 
 class ApiError extends Error {
@@ -111,6 +114,10 @@ export async function handleApi(deps: ApiDeps, req: IncomingMessage, res: Server
   }
   if (path === '/metrics') {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(deps.metrics());
+    return true;
+  }
+  if (deps.guards && isGuardsPath(path)) {
+    await handleGuards(deps.guards, req, res);
     return true;
   }
   if (!path.startsWith('/api/v1/')) return false;
@@ -246,6 +253,9 @@ function formatGroup(ev: GroupEvaluator, type: string | null) {
         lastEvaluation: new Date(ev.lastEvaluation).toISOString(),
       };
       if (rule.kind === 'recording') return { ...common, type: 'recording', labels: rule.labels };
+      // A detector writes series like a recording rule; Grafana and scripts know only the two
+      // Prometheus types, so it is shown as one, its description standing in for the query.
+      if (rule.kind === 'detector') return { ...common, type: 'recording', labels: {}, detector: true };
       const alerts = [...(ev.alerts.get(index)?.values() ?? [])].filter((a) => a.state !== 'inactive');
       const state = alerts.some((a) => a.state === 'firing')
         ? 'firing'

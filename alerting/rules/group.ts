@@ -2,6 +2,7 @@ import { VigilError } from '../../core/index.ts';
 import type { Expr, Sample } from '../promql/index.ts';
 import { formatLabels, type Labels, labelsKey, metricNameLabel, staleNaN } from '../store/index.ts';
 import { type Alert, type AlertCandidate, stepAlerts, type Transition } from './alert-state.ts';
+import type { DetectorQuery, DetectorRule } from './detector.ts';
 import type { AlertingRule, RecordingRule, Rule, RuleGroup } from './rule-file.ts';
 
 /**
@@ -28,6 +29,8 @@ export interface GroupOptions {
   externalURL?: string;
   /** Called with each evaluation's time; lets a shell measure cost without touching the core. */
   now?: () => number;
+  /** The query API detector rules read through; a group with detector rules needs one. */
+  detectorQuery?: DetectorQuery;
 }
 
 export const alertsMetric = 'ALERTS';
@@ -69,7 +72,9 @@ export class GroupEvaluator {
         out =
           rule.kind === 'recording'
             ? this.recording(rule, t, query)
-            : this.alerting(rule, index, t, query, notify);
+            : rule.kind === 'detector'
+              ? this.detector(rule, t)
+              : this.alerting(rule, index, t, query, notify);
         if (this.group.limit > 0 && out.length > this.group.limit * (rule.kind === 'alerting' ? 2 : 1)) {
           if (rule.kind === 'alerting') this.alerts.set(index, new Map());
           throw new VigilError(
@@ -126,6 +131,30 @@ export class GroupEvaluator {
         );
       seen.add(key);
       out.push({ labels, v: s.v });
+    }
+    return out;
+  }
+
+  private detector(rule: DetectorRule, t: number): Sample[] {
+    const query = this.options.detectorQuery;
+    if (!query)
+      throw new VigilError('internal', `detector rule ${rule.name}: no query API was given to its group`);
+    const out = rule.detector.evaluate(t, query);
+    const seen = new Set<string>();
+    for (const s of out) {
+      // A detector is code, not a checked expression: refuse what the store must never hold.
+      if (!s.labels[metricNameLabel])
+        throw new VigilError(
+          'internal',
+          `detector rule ${rule.name} returned a sample without a metric name`,
+        );
+      const key = labelsKey(s.labels);
+      if (seen.has(key))
+        throw new VigilError(
+          'check_failed',
+          `detector rule ${rule.name} returned the labelset ${formatLabels(s.labels)} twice`,
+        );
+      seen.add(key);
     }
     return out;
   }
@@ -241,7 +270,11 @@ export class GroupEvaluator {
 }
 
 export function describeRule(rule: Rule): string {
-  return rule.kind === 'alerting' ? `alert ${rule.name}` : `record ${rule.name}`;
+  return rule.kind === 'alerting'
+    ? `alert ${rule.name}`
+    : rule.kind === 'detector'
+      ? `detector ${rule.name}`
+      : `record ${rule.name}`;
 }
 
 export { formatLabels };

@@ -10,6 +10,7 @@ export {
   stepAlerts,
   type Transition,
 } from './alert-state.ts';
+export type { Detector, DetectorQuery, DetectorRule } from './detector.ts';
 export {
   type AppendFunc,
   alertsForStateMetric,
@@ -24,8 +25,12 @@ export {
 export { RuleManager, type RuleManagerOptions } from './manager.ts';
 export {
   type AlertingRule,
+  allGroups,
+  type LoadedRuleFile,
   loadRuleFile,
+  loadVigilRuleFile,
   parseRuleFile,
+  parseVigilRuleFile,
   type RecordingRule,
   type Rule,
   type RuleGroup,

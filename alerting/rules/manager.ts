@@ -1,6 +1,7 @@
 import { type Clock, systemClock, type TimerHandle } from '../../core/index.ts';
 import { Engine, type Expr, type Sample } from '../promql/index.ts';
 import { isStaleNaN, type Labels, metricNameLabel, newMatcher, type Queryable } from '../store/index.ts';
+import type { DetectorQuery } from './detector.ts';
 import { type AppendFunc, alertsForStateMetric, GroupEvaluator, type NotifyFunc } from './group.ts';
 import type { RuleGroup } from './rule-file.ts';
 
@@ -18,6 +19,12 @@ export interface RuleManagerOptions {
   outageToleranceMs?: number;
   externalLabels?: Labels;
   notify?: NotifyFunc;
+  /**
+   * Called after each group evaluation with the evaluator, whose alerts are then complete:
+   * Alertmanager-style notification needs the whole active set and the resolved alerts, not
+   * only the transitions.
+   */
+  onEvaluated?: (ev: GroupEvaluator, t: number) => void;
   /** Measures evaluation cost (ms); performance.now by default. */
   now?: () => number;
 }
@@ -39,9 +46,20 @@ export class RuleManager {
     this.engine = new Engine(store, { defaultSubqueryStepMs: options.defaultIntervalMs });
     const now = options.now ?? (() => performance.now());
     this.evaluators = groups.map(
-      (g) => new GroupEvaluator(g, { externalLabels: options.externalLabels ?? {}, now }),
+      (g) =>
+        new GroupEvaluator(g, {
+          externalLabels: options.externalLabels ?? {},
+          now,
+          detectorQuery: this.detectorQuery,
+        }),
     );
   }
+
+  /** The engine as detector rules see it. */
+  readonly detectorQuery: DetectorQuery = {
+    instant: (expr, t) => this.engine.instant(expr, t),
+    range: (expr, start, end, step) => this.engine.range(expr, start, end, step),
+  };
 
   intervalOf(ev: GroupEvaluator): number {
     return ev.group.intervalMs ?? this.options.defaultIntervalMs;
@@ -60,6 +78,7 @@ export class RuleManager {
     const started = (this.options.now ?? (() => performance.now()))();
     ev.evaluate(t, this.query, this.append, this.options.notify);
     ev.lastDurationMs = (this.options.now ?? (() => performance.now()))() - started;
+    this.options.onEvaluated?.(ev, t);
   }
 
   /** Starts every group on interval boundaries, restoring `for` state on the first run. */
@@ -90,7 +109,12 @@ export class RuleManager {
   replaceGroups(groups: readonly RuleGroup[]): void {
     const now = this.options.now ?? (() => performance.now());
     const next = groups.map(
-      (g) => new GroupEvaluator(g, { externalLabels: this.options.externalLabels ?? {}, now }),
+      (g) =>
+        new GroupEvaluator(g, {
+          externalLabels: this.options.externalLabels ?? {},
+          now,
+          detectorQuery: this.detectorQuery,
+        }),
     );
     const adopted = new Set<GroupEvaluator>();
     for (const ev of next) {

@@ -127,7 +127,14 @@ function runGroup(tg: TestGroup, ruleGroups: RuleGroup[], evalInterval: number):
   };
   const evaluators = ruleGroups.map(
     (g) =>
-      new GroupEvaluator(g, { externalLabels: tg.external_labels ?? {}, externalURL: tg.external_url ?? '' }),
+      new GroupEvaluator(g, {
+        externalLabels: tg.external_labels ?? {},
+        externalURL: tg.external_url ?? '',
+        detectorQuery: {
+          instant: (expr, t) => engine.instant(expr, t),
+          range: (expr, start, end, step) => engine.range(expr, start, end, step),
+        },
+      }),
   );
   const failures: string[] = [];
   const alertTimes = [...new Set(tg.alert_rule_test.map((a) => a.eval_time))].sort((a, b) => a - b);

@@ -13,8 +13,18 @@ export const commands: CommandEntry[] = [
   },
   {
     name: 'rules',
-    summary: 'check Prometheus rule files and run their unit tests',
+    summary: 'check, unit-test, export (to Prometheus) and backtest rule files',
     load: async () => (await import('./rules.ts')).rulesCommand,
+  },
+  {
+    name: 'alerts',
+    summary: 'list the active alerts of a running server, with silencing and inhibition',
+    load: async () => (await import('./alerts.ts')).alertsCommand,
+  },
+  {
+    name: 'silence',
+    summary: 'add, list and expire silences on a running server (like amtool silence)',
+    load: async () => (await import('./silence.ts')).silence,
   },
   {
     name: 'agent',

@@ -6,10 +6,12 @@ export const server: Command = {
   name: 'server',
   usage: `vigil server -c vigil.yaml
 
-Runs the embedded alert engine. The config takes Prometheus' own global, rule_files and
-scrape_configs sections (subset in docs/alerting.md) plus apiVersion: vigil/v1, listen
-(default 127.0.0.1:9090), data_dir and storage (retention, max_series).
-A non-loopback listen address requires VIGIL_TOKEN.`,
+Runs the embedded alert engine. The config takes Prometheus' own global, rule_files,
+scrape_configs and alerting (alertmanagers to push to) sections (subset in docs/alerting.md),
+an Alertmanager-shaped notify section (route, receivers, inhibit_rules, time_intervals:
+docs/notify.md), plus apiVersion: vigil/v1, listen (default 127.0.0.1:9090), data_dir and
+storage (retention, max_series). Rule files may use vigil's rule kinds (docs/rules.md).
+A non-loopback listen address requires VIGIL_TOKEN. SIGHUP reloads the rule files.`,
   async run(argv, io) {
     const { values } = parseCommandArgs('server', argv, { config: { type: 'string', short: 'c' } }, false);
     if (!values.config) throw new VigilError('usage', 'vigil server: -c FILE is required');
