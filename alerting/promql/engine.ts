@@ -1,5 +1,7 @@
 import { VigilError } from '../../core/index.ts';
 import {
+  type InstantReader,
+  type InstantSample,
   isStaleNaN,
   type Labels,
   labelsKey,
@@ -38,6 +40,13 @@ export interface EngineOptions {
   lookbackMs: number;
   /** The step of a subquery written without one (Prometheus: the global evaluation interval). */
   defaultSubqueryStepMs: number;
+  /**
+   * Values computed ahead for some nodes of the tree: when it answers for a node at a time,
+   * that answer is used instead of evaluating the node. A backtest computes the parts of its
+   * rules that read only loaded data for many steps at once (alerting/kinds/backtest-batch.ts);
+   * an answer must be the one the node would have given.
+   */
+  precomputed?: ((expr: Expr, t: number) => Value | undefined) | undefined;
 }
 
 export const defaultEngineOptions: EngineOptions = { lookbackMs: 5 * 60_000, defaultSubqueryStepMs: 60_000 };
@@ -53,10 +62,13 @@ interface Run {
   end: number;
   cache: Map<VectorSelector, { mint: number; maxt: number; data: SeriesData[] }>;
   readers: Map<VectorSelector, WindowReader[]>;
+  instantReaders: Map<VectorSelector, InstantReader[]>;
 }
 
 export class Engine {
   readonly options: EngineOptions;
+  /** Where instant readers write each sample: one object reused, not one per series. */
+  private readonly latest: InstantSample = { t: 0, v: 0 };
 
   constructor(
     private readonly store: Queryable,
@@ -72,7 +84,7 @@ export class Engine {
    * const value = engine.instant(parseExpr('up == 0'), Date.now());
    */
   instant(expr: Expr, t: number): Value {
-    const run: Run = { start: t, end: t, cache: new Map(), readers: new Map() };
+    const run: Run = { start: t, end: t, cache: new Map(), readers: new Map(), instantReaders: new Map() };
     return this.eval(expr, t, run);
   }
 
@@ -81,7 +93,7 @@ export class Engine {
     if (step <= 0)
       throw new VigilError('parse', 'zero or negative query resolution step widths are not accepted');
     if (end < start) throw new VigilError('parse', 'end timestamp must not be before start time');
-    const run: Run = { start, end, cache: new Map(), readers: new Map() };
+    const run: Run = { start, end, cache: new Map(), readers: new Map(), instantReaders: new Map() };
     const byKey = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
     let scalar = false;
     for (let t = start; t <= end; t += step) {
@@ -108,6 +120,10 @@ export class Engine {
   }
 
   private eval(expr: Expr, t: number, run: Run): Value {
+    if (this.options.precomputed) {
+      const known = this.options.precomputed(expr, t);
+      if (known) return known;
+    }
     switch (expr.kind) {
       case 'number':
         return { type: 'scalar', v: expr.value };
@@ -194,6 +210,7 @@ export class Engine {
   private vectorSelector(sel: VectorSelector, t: number, run: Run, keepTimestamps: boolean): Sample[] {
     const ref = this.refTime(sel.at, sel.offsetMs, t, run);
     const mint = ref - this.options.lookbackMs;
+    if (this.store.instantReaders) return this.selectorFromReaders(sel, ref, mint, run, keepTimestamps);
     const out: Sample[] = [];
     for (const series of this.fetch(sel, mint, ref, t, run)) {
       const i = upperBound(series.t, ref) - 1;
@@ -203,6 +220,38 @@ export class Engine {
       const v = series.v[i]!;
       if (isStaleNaN(v)) continue;
       out.push(keepTimestamps ? { labels: series.labels, v, t: ts } : { labels: series.labels, v });
+    }
+    return out;
+  }
+
+  /**
+   * An instant selector read by binary search in the store's chunks: the fetch path copies
+   * every series' lookback window per evaluation, which a rule backtest repeats hundreds of
+   * thousands of times (bench/rules-backtest.ts). Same answers as the fetch path
+   * (test/alerting/promql/instant-readers.test.ts).
+   */
+  private selectorFromReaders(
+    sel: VectorSelector,
+    ref: number,
+    mint: number,
+    run: Run,
+    keepTimestamps: boolean,
+  ): Sample[] {
+    let readers = run.instantReaders.get(sel);
+    if (!readers) {
+      readers = this.store.instantReaders!(sel.matchers);
+      run.instantReaders.set(sel, readers);
+    }
+    const latest = this.latest;
+    const out: Sample[] = [];
+    for (const reader of readers) {
+      // A stale latest sample ends the series here: no looking further back.
+      if (!reader.sampleAt(ref, mint, latest) || isStaleNaN(latest.v)) continue;
+      out.push(
+        keepTimestamps
+          ? { labels: reader.labels, v: latest.v, t: latest.t }
+          : { labels: reader.labels, v: latest.v },
+      );
     }
     return out;
   }

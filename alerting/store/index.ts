@@ -15,6 +15,8 @@ export {
   type AppendOutcome,
   defaultStoreLimits,
   flattenString,
+  type InstantReader,
+  type InstantSample,
   MemoryStore,
   type Queryable,
   type SeriesData,
@@ -25,4 +27,4 @@ export {
 export { PersistentStore, type PersistentStoreOptions, type ReplayReport } from './persistent-store.ts';
 export { isStaleNaN, staleNaN } from './stale.ts';
 export { decodeRecords, encodeSamples, encodeSeries, type WalRecord } from './wal.ts';
-export { lowerBound, summarizeWindow, upperBound, type WindowSummary } from './window.ts';
+export { lowerBound, summarizeWindow, upperBound, WindowCursor, type WindowSummary } from './window.ts';

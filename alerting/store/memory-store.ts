@@ -1,5 +1,5 @@
 import { VigilError } from '../../core/index.ts';
-import { Chunk, chunkRange } from './chunk.ts';
+import { Chunk, chunkRange, lastIndexAtOrBefore } from './chunk.ts';
 import { type Labels, labelsKey, type Matcher, metricNameLabel, withoutEmpty } from './labels.ts';
 import { isStaleNaN } from './stale.ts';
 import {
@@ -7,6 +7,7 @@ import {
   dropResetsBefore,
   summarizeWindow,
   upperBound,
+  WindowCursor,
   type WindowSummary,
   windowPosition,
 } from './window.ts';
@@ -30,6 +31,25 @@ export interface WindowReader {
   /** The labels without the metric name, made once: what rate() returns per series. */
   readonly labelsWithoutName: Labels;
   window(mint: number, maxt: number): WindowSummary | undefined;
+  /** A cursor over windows that only move forward, for a backtest's fixed data. */
+  cursor(): WindowCursor;
+}
+
+/** A sample read by an instant reader, written into an object the caller reuses. */
+export interface InstantSample {
+  t: number;
+  v: number;
+}
+
+/** One selected series that can give its latest sample at any time without copying samples. */
+export interface InstantReader {
+  readonly labels: Labels;
+  /**
+   * Writes into `out` the last sample at or before `ref` and returns true, when that sample's
+   * time is at least `mint`; returns false (leaving `out` alone) when there is no such sample.
+   * Staleness markers are returned like any other value: the caller decides what they mean.
+   */
+  sampleAt(ref: number, mint: number, out: InstantSample): boolean;
 }
 
 /** What PromQL evaluation reads from: any store that can select series by matchers. */
@@ -42,6 +62,12 @@ export interface Queryable {
    * samples. A store without it is read through `select`; the answers are the same.
    */
   windowReaders?(matchers: readonly Matcher[]): WindowReader[];
+  /**
+   * Optional: the matching series (in `select`'s order) as instant readers, which answer an
+   * instant selector by binary search instead of copying its lookback window. A store without
+   * it is read through `select`; the answers are the same.
+   */
+  instantReaders?(matchers: readonly Matcher[]): InstantReader[];
 }
 
 export interface StoreLimits {
@@ -117,7 +143,14 @@ export class MemoryStore implements Queryable {
     retentionDropped: 0,
   };
 
-  constructor(readonly limits: StoreLimits = defaultStoreLimits) {}
+  /**
+   * @param chunkSlots slots a new chunk starts with (default: a few, doubling as it fills).
+   *   chunkCapacity when every series is known to be long, as in a backtest.
+   */
+  constructor(
+    readonly limits: StoreLimits = defaultStoreLimits,
+    private readonly chunkSlots?: number,
+  ) {}
 
   /**
    * Returns the id of the series with these labels, creating it if needed.
@@ -186,7 +219,7 @@ export class MemoryStore implements Queryable {
       ids.add(id);
     }
     this.stats.series++;
-    this.readerCache.clear();
+    this.clearReaderCaches();
     return id;
   }
 
@@ -241,7 +274,7 @@ export class MemoryStore implements Queryable {
     }
     let chunk = series.chunks[series.chunks.length - 1];
     if (!chunk || chunk.isFull() || !chunk.fits(t)) {
-      chunk = new Chunk(t, series.chunksCreated++, series.live);
+      chunk = new Chunk(t, series.chunksCreated++, series.live, this.chunkSlots);
       series.chunks.push(chunk);
       series.chunkStarts.push(t);
       this.stats.chunks++;
@@ -323,31 +356,58 @@ export class MemoryStore implements Queryable {
   }
 
   /**
-   * Window readers by selector, kept until the set of series changes: rules evaluate the same
+   * Readers by selector, kept until the set of series changes: rules evaluate the same
    * selectors every interval, and a backtest thousands of times over (bench/rules-backtest.ts).
    */
   private readonly readerCache = new Map<string, WindowReader[]>();
+  private readonly instantReaderCache = new Map<string, InstantReader[]>();
 
-  windowReaders(matchers: readonly Matcher[]): WindowReader[] {
+  private clearReaderCaches(): void {
+    this.readerCache.clear();
+    this.instantReaderCache.clear();
+  }
+
+  private cachedReaders<R>(
+    cache: Map<string, R[]>,
+    matchers: readonly Matcher[],
+    reader: (series: Series) => R,
+  ): R[] {
     let key = '';
     for (const m of matchers) key += `${m.name}\u0000${m.type}\u0000${m.value}\u0001`;
-    const cached = this.readerCache.get(key);
+    const cached = cache.get(key);
     if (cached) return cached;
-    const out: WindowReader[] = [];
-    for (const id of this.matchIds(matchers)) {
-      const series = this.byId.get(id)!;
+    const out: R[] = [];
+    for (const id of this.matchIds(matchers)) out.push(reader(this.byId.get(id)!));
+    // Ad-hoc API queries bring new selectors too: bound the cache rather than grow it.
+    if (cache.size >= 1000) cache.clear();
+    cache.set(key, out);
+    return out;
+  }
+
+  windowReaders(matchers: readonly Matcher[]): WindowReader[] {
+    return this.cachedReaders(this.readerCache, matchers, (series) => {
       // series.chunks is replaced by retention, so it is read at each call.
       const { [metricNameLabel]: _, ...labelsWithoutName } = series.labels;
-      out.push({
+      return {
         labels: series.labels,
         labelsWithoutName: metricNameLabel in series.labels ? labelsWithoutName : series.labels,
         window: (mint, maxt) => summarizeWindow(series, mint, maxt),
-      });
-    }
-    // Ad-hoc API queries bring new selectors too: bound the cache rather than grow it.
-    if (this.readerCache.size >= 1000) this.readerCache.clear();
-    this.readerCache.set(key, out);
-    return out;
+        cursor: () => new WindowCursor(series),
+      };
+    });
+  }
+
+  /**
+   * @example
+   * const out = { t: 0, v: 0 };
+   * for (const reader of store.instantReaders([newMatcher('__name__', '=', 'up')]))
+   *   if (reader.sampleAt(now, now - 300_000, out)) console.log(reader.labels, out.v);
+   */
+  instantReaders(matchers: readonly Matcher[]): InstantReader[] {
+    return this.cachedReaders(this.instantReaderCache, matchers, (series) => ({
+      labels: series.labels,
+      sampleAt: (ref, mint, out) => lastSampleAtOrBefore(series, ref, mint, out),
+    }));
   }
 
   /** Label sets of the series matching `matchers` (any time), for /api/v1/series. */
@@ -403,7 +463,7 @@ export class MemoryStore implements Queryable {
       if (values && values.size === 0) this.postings.delete(name);
     }
     this.stats.series--;
-    this.readerCache.clear();
+    this.clearReaderCaches();
   }
 
   /** Bytes held by all chunks now (walks every series: for metrics and benchmarks, not per sample). */
@@ -451,6 +511,28 @@ function intersect(a: Set<number>, b: Set<number>): Set<number> {
   const out = new Set<number>();
   for (const id of small) if (large.has(id)) out.add(id);
   return out;
+}
+
+/**
+ * The series' last sample at or before `ref` into `out`, when it is not older than `mint`.
+ * Reads `series.chunks` at each call: retention replaces the array.
+ */
+function lastSampleAtOrBefore(
+  series: { chunks: readonly Chunk[]; chunkStarts: readonly number[] },
+  ref: number,
+  mint: number,
+  out: InstantSample,
+): boolean {
+  const c = upperBound(series.chunkStarts, ref) - 1;
+  if (c < 0) return false;
+  const chunk = series.chunks[c]!;
+  const i = lastIndexAtOrBefore(chunk, ref);
+  if (i < 0) return false;
+  const t = chunk.timeAt(i);
+  if (t < mint) return false;
+  out.t = t;
+  out.v = chunk.values[i]!;
+  return true;
 }
 
 /**

@@ -15,6 +15,7 @@ import type { Labels, Matcher } from './labels.ts';
 import {
   type AppendOutcome,
   defaultStoreLimits,
+  type InstantReader,
   MemoryStore,
   type Queryable,
   type SeriesData,
@@ -297,6 +298,10 @@ export class PersistentStore implements Queryable {
 
   windowReaders(matchers: readonly Matcher[]): WindowReader[] {
     return this.memory.windowReaders(matchers);
+  }
+
+  instantReaders(matchers: readonly Matcher[]): InstantReader[] {
+    return this.memory.instantReaders(matchers);
   }
 
   /** Drops samples past retention (the next snapshot then drops them from disk too). */
