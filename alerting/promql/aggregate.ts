@@ -19,7 +19,7 @@ interface Group {
 }
 
 /** The labels a sample contributes to its group's output: `by` keeps, `without` drops (and the name). */
-function groupLabels(labels: Labels, grouping: readonly string[], without: boolean): Labels {
+export function groupLabels(labels: Labels, grouping: readonly string[], without: boolean): Labels {
   const out: Record<string, string> = {};
   if (without) {
     for (const [k, v] of Object.entries(labels))
@@ -33,7 +33,8 @@ function groupLabels(labels: Labels, grouping: readonly string[], without: boole
   return out;
 }
 
-function groupKey(labels: Labels): string {
+/** The key of a group's labels (any order of names gives the same key). */
+export function groupKey(labels: Labels): string {
   let key = '';
   for (const k of Object.keys(labels).sort()) key += `${k}\xff${labels[k]}\xfe`;
   return key;

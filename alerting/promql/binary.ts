@@ -12,35 +12,49 @@ import { dropName, type Sample } from './values.ts';
 
 /** Applies `op` to two numbers: [value, keep]. Comparisons keep the left value when true. */
 export function scalarBinop(op: BinaryOp, lhs: number, rhs: number): [number, boolean] {
+  if (isComparison(op)) return [lhs, compare(op, lhs, rhs)];
+  return [arithmetic(op, lhs, rhs), true];
+}
+
+/** An arithmetic operator's value, without the pair scalarBinop allocates (promql/batch.ts). */
+export function arithmetic(op: BinaryOp, lhs: number, rhs: number): number {
   switch (op) {
     case '+':
-      return [lhs + rhs, true];
+      return lhs + rhs;
     case '-':
-      return [lhs - rhs, true];
+      return lhs - rhs;
     case '*':
-      return [lhs * rhs, true];
+      return lhs * rhs;
     case '/':
-      return [lhs / rhs, true];
+      return lhs / rhs;
     case '%':
-      return [mod(lhs, rhs), true];
+      return mod(lhs, rhs);
     case '^':
-      return [pow(lhs, rhs), true];
+      return pow(lhs, rhs);
     case 'atan2':
-      return [Math.atan2(lhs, rhs), true];
-    case '==':
-      return [lhs, lhs === rhs];
-    case '!=':
-      return [lhs, lhs !== rhs];
-    case '>':
-      return [lhs, lhs > rhs];
-    case '<':
-      return [lhs, lhs < rhs];
-    case '>=':
-      return [lhs, lhs >= rhs];
-    case '<=':
-      return [lhs, lhs <= rhs];
+      return Math.atan2(lhs, rhs);
     default:
       throw new VigilError('internal', `operator ${op} is not defined between numbers`);
+  }
+}
+
+/** Whether a comparison holds. */
+export function compare(op: BinaryOp, lhs: number, rhs: number): boolean {
+  switch (op) {
+    case '==':
+      return lhs === rhs;
+    case '!=':
+      return lhs !== rhs;
+    case '>':
+      return lhs > rhs;
+    case '<':
+      return lhs < rhs;
+    case '>=':
+      return lhs >= rhs;
+    case '<=':
+      return lhs <= rhs;
+    default:
+      throw new VigilError('internal', `operator ${op} is not a comparison`);
   }
 }
 
@@ -104,7 +118,8 @@ function matchedLabels(labels: Labels, matching: VectorMatching): string {
   return formatLabels(out);
 }
 
-function resultMetric(lhs: Labels, rhs: Labels, op: BinaryOp, matching: VectorMatching): Labels {
+/** The labels of a vector-vector result sample, from its two matched samples. */
+export function resultMetric(lhs: Labels, rhs: Labels, op: BinaryOp, matching: VectorMatching): Labels {
   const out: Record<string, string> = { ...lhs };
   if (!isComparison(op)) delete out[metricNameLabel];
   if (matching.card === 'one-to-one') {

@@ -36,7 +36,18 @@ function extrapolatedRate(
       last = v;
     }
   }
-  return extrapolate(result, n, s.t[0]!, s.v[0]!, s.t[n - 1]!, r, isCounter, isRate);
+  return extrapolate(
+    result,
+    n,
+    s.t[0]!,
+    s.v[0]!,
+    s.t[n - 1]!,
+    r.rangeStart,
+    r.rangeEnd,
+    r.rangeMs,
+    isCounter,
+    isRate,
+  );
 }
 
 /**
@@ -53,7 +64,44 @@ export function extrapolatedRateFromSummary(
   if (w.count < 2) return undefined;
   let result = w.lastV - w.firstV;
   if (isCounter) for (const previous of w.resetPrevious) result += previous;
-  return extrapolate(result, w.count, w.firstT, w.firstV, w.lastT, r, isCounter, isRate);
+  return extrapolate(
+    result,
+    w.count,
+    w.firstT,
+    w.firstV,
+    w.lastT,
+    r.rangeStart,
+    r.rangeEnd,
+    r.rangeMs,
+    isCounter,
+    isRate,
+  );
+}
+
+/**
+ * The same from a window's parts, its resets being `resets[from .. to)`: what a backtest's
+ * window cursors give (store/window.ts WindowCursor), without a summary object per window.
+ * Undefined when the window has fewer than two samples (no output sample).
+ */
+export function extrapolatedRateFromParts(
+  count: number,
+  firstT: number,
+  firstV: number,
+  lastT: number,
+  lastV: number,
+  resets: readonly number[],
+  from: number,
+  to: number,
+  rangeStart: number,
+  rangeEnd: number,
+  rangeMs: number,
+  isCounter: boolean,
+  isRate: boolean,
+): number | undefined {
+  if (count < 2) return undefined;
+  let result = lastV - firstV;
+  if (isCounter) for (let i = from; i < to; i++) result += resets[i]!;
+  return extrapolate(result, count, firstT, firstV, lastT, rangeStart, rangeEnd, rangeMs, isCounter, isRate);
 }
 
 /** Prometheus' extrapolation of a window's increase to the window's bounds. */
@@ -63,12 +111,14 @@ function extrapolate(
   firstT: number,
   firstV: number,
   lastT: number,
-  r: RangeContext,
+  rangeStart: number,
+  rangeEnd: number,
+  rangeMs: number,
   isCounter: boolean,
   isRate: boolean,
 ): number {
-  let durationToStart = (firstT - r.rangeStart) / 1000;
-  const durationToEnd = (r.rangeEnd - lastT) / 1000;
+  let durationToStart = (firstT - rangeStart) / 1000;
+  const durationToEnd = (rangeEnd - lastT) / 1000;
   const sampledInterval = (lastT - firstT) / 1000;
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
   if (isCounter && result > 0 && firstV >= 0) {
@@ -84,7 +134,7 @@ function extrapolate(
   extrapolateToInterval +=
     durationToEnd < extrapolationThreshold ? durationToEnd : averageDurationBetweenSamples / 2;
   let factor = extrapolateToInterval / sampledInterval;
-  if (isRate) factor /= r.rangeMs / 1000;
+  if (isRate) factor /= rangeMs / 1000;
   return result * factor;
 }
 

@@ -1,6 +1,7 @@
 /** alerting/promql: PromQL parsed with Prometheus' grammar and evaluated by vigil. */
 export type { AtModifier, Expr, ValueType, VectorSelector } from './ast.ts';
 export { typeOf } from './ast.ts';
+export { BatchedEvaluation, type BatchOptions } from './batch.ts';
 export {
   compareLabels,
   defaultEngineOptions,

@@ -24,9 +24,22 @@ export type Value =
 /** The label set without the metric name (what arithmetic and most functions return). */
 export function dropName(labels: Labels): Labels {
   if (!(metricNameLabel in labels)) return labels;
-  const { [metricNameLabel]: _, ...rest } = labels;
+  let rest = withoutName.get(labels);
+  if (!rest) {
+    const { [metricNameLabel]: _, ...others } = labels;
+    rest = others;
+    withoutName.set(labels, rest);
+  }
   return rest;
 }
+
+/**
+ * dropName's answers by label set. A store's series keep their labels object, so a rule that
+ * reads them every step gets the same result object back, and what keys it by object
+ * (rules/group.ts, a backtest's appends) finds it again instead of building a key each step.
+ * Label sets are never changed once made, which makes sharing them safe.
+ */
+const withoutName = new WeakMap<Labels, Labels>();
 
 /** Throws Prometheus' error when a result vector holds the same label set twice. */
 export function checkUniqueLabelsets(samples: readonly Sample[]): void {

@@ -48,6 +48,12 @@ export class GroupEvaluator {
    * (seconds) of an alert, so that its `for` state is restored before anything is written.
    */
   restoreLookup: ((labels: Labels) => number | undefined) | undefined;
+  /**
+   * Keys and recording-rule outputs by label set object: results that come back with the same
+   * labels object every evaluation (a store's series, a backtest's batches) are keyed once.
+   */
+  private readonly keys = new WeakMap<Labels, string>();
+  private readonly recorded = new WeakMap<RecordingRule, WeakMap<Labels, Labels>>();
 
   constructor(
     readonly group: RuleGroup,
@@ -89,7 +95,7 @@ export class GroupEvaluator {
       for (const s of out) {
         try {
           append(s.labels, t, s.v);
-          written.set(labelsKey(s.labels), s.labels);
+          written.set(this.keyOf(s.labels), s.labels);
         } catch (err) {
           // A full store (series limit) fails this rule's write, not the group: reported on
           // the rule, like Prometheus' "out of bounds" append errors.
@@ -117,13 +123,23 @@ export class GroupEvaluator {
   private recording(rule: RecordingRule, t: number, query: QueryFunc): Sample[] {
     const out: Sample[] = [];
     const seen = new Set<string>();
+    let outputs = this.recorded.get(rule);
+    if (!outputs) {
+      outputs = new WeakMap();
+      this.recorded.set(rule, outputs);
+    }
     for (const s of query(rule.expr, t)) {
-      const labels: Record<string, string> = { ...s.labels, [metricNameLabel]: rule.name };
-      for (const [k, v] of Object.entries(rule.labels)) {
-        if (v === '') delete labels[k];
-        else labels[k] = v;
+      let labels = outputs.get(s.labels);
+      if (!labels) {
+        const made: Record<string, string> = { ...s.labels, [metricNameLabel]: rule.name };
+        for (const [k, v] of Object.entries(rule.labels)) {
+          if (v === '') delete made[k];
+          else made[k] = v;
+        }
+        labels = made;
+        outputs.set(s.labels, labels);
       }
-      const key = labelsKey(labels);
+      const key = this.keyOf(labels);
       if (seen.has(key))
         throw new VigilError(
           'check_failed',
@@ -133,6 +149,15 @@ export class GroupEvaluator {
       out.push({ labels, v: s.v });
     }
     return out;
+  }
+
+  private keyOf(labels: Labels): string {
+    let key = this.keys.get(labels);
+    if (key === undefined) {
+      key = labelsKey(labels);
+      this.keys.set(labels, key);
+    }
+    return key;
   }
 
   private detector(rule: DetectorRule, t: number): Sample[] {

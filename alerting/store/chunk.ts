@@ -20,8 +20,8 @@ const initialCapacity = 8;
 
 export class Chunk {
   readonly base: number;
-  offsets = new Int32Array(initialCapacity);
-  values = new Float64Array(initialCapacity);
+  offsets: Int32Array;
+  values: Float64Array;
   length = 0;
   /** Staleness markers in this chunk: windows over chunks without any skip the check. */
   staleMarkers = 0;
@@ -30,13 +30,18 @@ export class Chunk {
    * @param seq this chunk's number within its series (0, 1, 2, ... never reused, so it stays
    *   valid when retention drops older chunks), for positions in store/window.ts.
    * @param liveBefore live (non-stale) samples the series had before this chunk.
+   * @param capacity slots to start with: a store that knows its series are long (a backtest's
+   *   loaded week) starts at chunkCapacity and never grows a chunk.
    */
   constructor(
     base: number,
     readonly seq = 0,
     readonly liveBefore = 0,
+    capacity = initialCapacity,
   ) {
     this.base = base;
+    this.offsets = new Int32Array(capacity);
+    this.values = new Float64Array(capacity);
   }
 
   get minTime(): number {

@@ -131,3 +131,119 @@ export function upperBound(xs: ArrayLike<number>, x: number): number {
   }
   return lo;
 }
+
+/**
+ * Summaries of successive windows of one series, for windows that only move forward (a
+ * backtest evaluates a rule at every step of a week): each end walks sample by sample, so a
+ * window costs the samples it gained and lost since the last one, not a search. Gives the
+ * same count, ends and resets as summarizeWindow for every window. The series' samples must
+ * not change while a cursor reads them (a backtest's loaded data does not).
+ *
+ * @example
+ * const cursor = new WindowCursor(series);
+ * for (const ref of refs) if (cursor.moveTo(ref - rangeMs, ref)) use(cursor.count, cursor.firstV, cursor.lastV);
+ */
+export class WindowCursor {
+  /** Filled by moveTo when it returns true. */
+  count = 0;
+  firstT = 0;
+  firstV = 0;
+  lastT = 0;
+  lastV = 0;
+  /** The window's resets are `resets[resetFrom .. resetTo)` (values before each), in time order. */
+  resetFrom = 0;
+  resetTo = 0;
+  readonly resets: readonly number[];
+  // First live sample at or after the window's start (startChunk === chunks.length: none).
+  private startChunk = 0;
+  private startIndex = -1;
+  // Last live sample at or before the window's end (endChunk -1: none yet).
+  private endChunk = -1;
+  private endIndex = -1;
+  // Scratch for nextLive, so that walking allocates nothing.
+  private nextChunk = 0;
+  private nextIndex = 0;
+  private lastMint = Number.NEGATIVE_INFINITY;
+  private lastMaxt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly series: { chunks: readonly Chunk[]; resets: CounterResets }) {
+    this.resets = series.resets.previous;
+    this.rewind();
+  }
+
+  /**
+   * Moves to the window [mint, maxt]; false when no live sample is in it. Both bounds must be
+   * at or after the previous call's (otherwise the cursor starts over from the first sample).
+   */
+  moveTo(mint: number, maxt: number): boolean {
+    if (mint < this.lastMint || maxt < this.lastMaxt) this.rewind();
+    this.lastMint = mint;
+    this.lastMaxt = maxt;
+    const chunks = this.series.chunks;
+    while (this.startChunk < chunks.length && chunks[this.startChunk]!.timeAt(this.startIndex) < mint) {
+      this.nextLive(this.startChunk, this.startIndex);
+      this.startChunk = this.nextChunk;
+      this.startIndex = this.nextIndex;
+    }
+    for (;;) {
+      if (this.endChunk < 0) this.nextLive(0, -1);
+      else this.nextLive(this.endChunk, this.endIndex);
+      if (this.nextChunk >= chunks.length || chunks[this.nextChunk]!.timeAt(this.nextIndex) > maxt) break;
+      this.endChunk = this.nextChunk;
+      this.endIndex = this.nextIndex;
+    }
+    const sc = this.startChunk;
+    const si = this.startIndex;
+    const ec = this.endChunk;
+    const ei = this.endIndex;
+    if (sc >= chunks.length || ec < 0 || sc > ec || (sc === ec && si > ei)) return false;
+    const a = chunks[sc]!;
+    const b = chunks[ec]!;
+    this.count = b.liveBefore + liveBefore(b, ei) - (a.liveBefore + liveBefore(a, si)) + 1;
+    this.firstT = a.timeAt(si);
+    this.firstV = a.values[si]!;
+    this.lastT = b.timeAt(ei);
+    this.lastV = b.values[ei]!;
+    // Resets strictly after the first live sample, up to the last one, as summarizeWindow.
+    const positions = this.series.resets.positions;
+    const startPosition = windowPosition(a.seq, si);
+    const endPosition = windowPosition(b.seq, ei);
+    while (this.resetFrom < positions.length && positions[this.resetFrom]! <= startPosition) this.resetFrom++;
+    if (this.resetTo < this.resetFrom) this.resetTo = this.resetFrom;
+    while (this.resetTo < positions.length && positions[this.resetTo]! <= endPosition) this.resetTo++;
+    return true;
+  }
+
+  /** Sets nextChunk/nextIndex to the live sample after (chunk, index), or chunks.length. */
+  private nextLive(chunk: number, index: number): void {
+    const chunks = this.series.chunks;
+    let c = chunk;
+    let i = index + 1;
+    while (c < chunks.length) {
+      const ch = chunks[c]!;
+      for (; i < ch.length; i++) {
+        if (ch.staleMarkers === 0 || !isStaleNaN(ch.values[i]!)) {
+          this.nextChunk = c;
+          this.nextIndex = i;
+          return;
+        }
+      }
+      c++;
+      i = 0;
+    }
+    this.nextChunk = chunks.length;
+    this.nextIndex = 0;
+  }
+
+  private rewind(): void {
+    this.nextLive(0, -1);
+    this.startChunk = this.nextChunk;
+    this.startIndex = this.nextIndex;
+    this.endChunk = -1;
+    this.endIndex = -1;
+    this.resetFrom = 0;
+    this.resetTo = 0;
+    this.lastMint = Number.NEGATIVE_INFINITY;
+    this.lastMaxt = Number.NEGATIVE_INFINITY;
+  }
+}
