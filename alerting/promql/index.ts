@@ -11,4 +11,11 @@ export {
 } from './engine.ts';
 export { parseExpr, parseNumber } from './parse.ts';
 export { refusedFunctions, signatures } from './signatures.ts';
-export { formatFloatF, formatFloatG, type Sample, type Series, type Value } from './values.ts';
+export {
+  cachedLabelsKey,
+  formatFloatF,
+  formatFloatG,
+  type Sample,
+  type Series,
+  type Value,
+} from './values.ts';

@@ -41,12 +41,27 @@ export function dropName(labels: Labels): Labels {
  */
 const withoutName = new WeakMap<Labels, Labels>();
 
+/**
+ * labelsKey, remembered per label set object: results that carry the same labels object
+ * every evaluation (a store's series, dropName's answers, a backtest's batches) are keyed once.
+ */
+export function cachedLabelsKey(labels: Labels): string {
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = labelsKey(labels);
+    keys.set(labels, key);
+  }
+  return key;
+}
+
+const keys = new WeakMap<Labels, string>();
+
 /** Throws Prometheus' error when a result vector holds the same label set twice. */
 export function checkUniqueLabelsets(samples: readonly Sample[]): void {
   if (samples.length < 2) return;
   const seen = new Set<string>();
   for (const s of samples) {
-    const key = labelsKey(s.labels);
+    const key = cachedLabelsKey(s.labels);
     if (seen.has(key))
       throw new VigilError('parse', 'vector cannot contain metrics with the same labelset', {
         details: { labels: formatLabels(s.labels) },

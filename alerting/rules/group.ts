@@ -1,5 +1,5 @@
 import { VigilError } from '../../core/index.ts';
-import type { Expr, Sample } from '../promql/index.ts';
+import { cachedLabelsKey, type Expr, type Sample } from '../promql/index.ts';
 import { formatLabels, type Labels, labelsKey, metricNameLabel, staleNaN } from '../store/index.ts';
 import { type Alert, type AlertCandidate, stepAlerts, type Transition } from './alert-state.ts';
 import type { DetectorQuery, DetectorRule } from './detector.ts';
@@ -49,10 +49,9 @@ export class GroupEvaluator {
    */
   restoreLookup: ((labels: Labels) => number | undefined) | undefined;
   /**
-   * Keys and recording-rule outputs by label set object: results that come back with the same
-   * labels object every evaluation (a store's series, a backtest's batches) are keyed once.
+   * Recording-rule outputs by input label set object: results that come back with the same
+   * labels object every evaluation (a store's series, a backtest's batches) are labeled once.
    */
-  private readonly keys = new WeakMap<Labels, string>();
   private readonly recorded = new WeakMap<RecordingRule, WeakMap<Labels, Labels>>();
 
   constructor(
@@ -95,7 +94,7 @@ export class GroupEvaluator {
       for (const s of out) {
         try {
           append(s.labels, t, s.v);
-          written.set(this.keyOf(s.labels), s.labels);
+          written.set(cachedLabelsKey(s.labels), s.labels);
         } catch (err) {
           // A full store (series limit) fails this rule's write, not the group: reported on
           // the rule, like Prometheus' "out of bounds" append errors.
@@ -139,7 +138,7 @@ export class GroupEvaluator {
         labels = made;
         outputs.set(s.labels, labels);
       }
-      const key = this.keyOf(labels);
+      const key = cachedLabelsKey(labels);
       if (seen.has(key))
         throw new VigilError(
           'check_failed',
@@ -149,15 +148,6 @@ export class GroupEvaluator {
       out.push({ labels, v: s.v });
     }
     return out;
-  }
-
-  private keyOf(labels: Labels): string {
-    let key = this.keys.get(labels);
-    if (key === undefined) {
-      key = labelsKey(labels);
-      this.keys.set(labels, key);
-    }
-    return key;
   }
 
   private detector(rule: DetectorRule, t: number): Sample[] {

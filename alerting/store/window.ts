@@ -217,6 +217,13 @@ export class WindowCursor {
   /** Sets nextChunk/nextIndex to the live sample after (chunk, index), or chunks.length. */
   private nextLive(chunk: number, index: number): void {
     const chunks = this.series.chunks;
+    // Nearly always: the next slot of the same chunk, in a chunk without staleness markers.
+    const current = chunks[chunk];
+    if (current !== undefined && index + 1 < current.length && current.staleMarkers === 0) {
+      this.nextChunk = chunk;
+      this.nextIndex = index + 1;
+      return;
+    }
     let c = chunk;
     let i = index + 1;
     while (c < chunks.length) {
