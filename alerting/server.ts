@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   apiVersionSchema,
@@ -22,6 +22,8 @@ import {
   delivery as deliveryPart,
   makeNotifyConfigSchema,
   Notifier,
+  type NotifyAlert,
+  type NotifyConfig,
   notifyConfigSchema,
   receivers as receiversPart,
   type SourceAlert,
@@ -32,6 +34,7 @@ import {
   expandPattern,
   globalSchema,
   resolveJobs,
+  type ScrapeJob,
   ScrapeManager,
   scrapeConfigSchema,
 } from './scrape/index.ts';
@@ -70,10 +73,30 @@ export const serverConfigSchema = z.strictObject({
 
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 
+/** What a config reload applied. */
+export interface ReloadReport {
+  /** Rule groups loaded now. */
+  groups: number;
+  /** Scrape jobs configured now. */
+  jobs: number;
+  /** What became of the scrape targets' loops. */
+  targets: ReturnType<ScrapeManager['applyJobs']>;
+  /** Whether the notify: section changed, so the notifier was rebuilt with the new receivers. */
+  notify: boolean;
+}
+
 export interface ServerHandle {
   listening: Listening;
-  /** Reloads the rule files, all or nothing, keeping alert state (SIGHUP). */
-  reloadRules(): { groups: number };
+  /**
+   * Applies a changed config (SIGHUP), all or nothing: rules keep the state of unchanged
+   * rules, scrape targets of unchanged jobs keep running, and a changed notify: section gets a
+   * new notifier that restores silences, the notification log and firing alerts. Throws a
+   * VigilError, changing nothing, when anything fails to load or a setting that needs a
+   * restart changed.
+   */
+  reload(next: ServerConfig): ReloadReport;
+  /** Re-reads the rule files (and file_sd) of the running config: `reload` of the same config. */
+  reloadRules(): ReloadReport;
   replay: ReplayReport;
   store: PersistentStore;
   rules: RuleManager;
@@ -112,6 +135,53 @@ export function loadRules(patterns: readonly string[]): RuleGroup[] {
   return patterns.flatMap((p) => expandPattern(p)).flatMap((file) => loadRuleFile(file));
 }
 
+/** The scrape jobs with their defaults resolved; a job name used twice is refused. */
+function loadJobs(config: ServerConfig): ScrapeJob[] {
+  const jobs = resolveJobs(config.global, config.scrape_configs);
+  const names = new Set<string>();
+  for (const job of jobs) {
+    if (names.has(job.name))
+      throw new VigilError('config', `scrape_configs: job_name "${job.name}" is used twice`);
+    names.add(job.name);
+  }
+  return jobs;
+}
+
+/**
+ * Settings a running server cannot take: they shape the store, the listener, the rule
+ * engine's timing and labels, whether a notifier exists at all, and the pusher.
+ */
+const restartOnly: readonly [string, (c: ServerConfig) => unknown][] = [
+  ['listen', (c) => c.listen],
+  ['data_dir', (c) => c.data_dir],
+  ['storage', (c) => c.storage],
+  ['global.evaluation_interval', (c) => c.global.evaluation_interval],
+  ['global.external_labels', (c) => c.global.external_labels],
+  ['notify (added or removed)', (c) => c.notify !== undefined],
+  ['alerting', (c) => c.alerting],
+];
+
+/** The names of the restart-only settings that differ between two configs. */
+function restartOnlyChanges(current: ServerConfig, next: ServerConfig): string[] {
+  return restartOnly.filter(([, get]) => configText(get(current)) !== configText(get(next))).map(([n]) => n);
+}
+
+/**
+ * A config value as comparable text. Secrets print as `<secret>` in JSON, which would hide a
+ * changed webhook URL or routing key, so they are compared by value here (never shown).
+ */
+function configText(value: unknown): string {
+  return (
+    JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+      const raw = this[key];
+      return raw instanceof receiversPart.Secret ? raw.reveal() : v;
+    }) ?? ''
+  );
+}
+
+const receiverMap = (notify: NotifyConfig) =>
+  new Map(notify.receivers.map((r) => [r.name, receiversPart.buildReceivers(r)]));
+
 /**
  * Starts the server: replays the store, starts scraping and rule evaluation, serves the API.
  *
@@ -126,13 +196,9 @@ export async function startServer(
   const clock = options.clock ?? systemClock;
   requireTokenOffLoopback('vigil server API', config.listen.host, options.token);
   const groups = loadRules(config.rule_files);
-  const jobs = resolveJobs(config.global, config.scrape_configs);
-  const names = new Set<string>();
-  for (const job of jobs) {
-    if (names.has(job.name))
-      throw new VigilError('config', `scrape_configs: job_name "${job.name}" is used twice`);
-    names.add(job.name);
-  }
+  const jobs = loadJobs(config);
+  /** The config applied last: the start one, then each reload's. */
+  let current = config;
   const { store, replay } = PersistentStore.open({
     dir: config.data_dir,
     clock,
@@ -243,23 +309,25 @@ export async function startServer(
   });
   const closer = closable(server);
   const listening = await listen(server, { host: config.listen.host, port: config.listen.port });
+  const openNotifier = (notifyConfig: NotifyConfig, url: string, outbox: deliveryPart.DeliveryService) =>
+    new Notifier({
+      config: { ...notifyConfig, external_url: url },
+      dataDir: config.data_dir,
+      clock,
+      deliver: (n) => outbox.deliver(n),
+    });
   if (config.notify) {
     const notifyConfig = config.notify;
     externalURL ||= listening.url;
     delivery = deliveryPart.DeliveryService.open({
       dataDir: config.data_dir,
       clock,
-      receivers: new Map(notifyConfig.receivers.map((r) => [r.name, receiversPart.buildReceivers(r)])),
+      receivers: receiverMap(notifyConfig),
       timeoutOf: (r) => receiversPart.configuredTimeouts.get(r),
     });
     const outbox = delivery;
     try {
-      notifier = new Notifier({
-        config: { ...notifyConfig, external_url: externalURL },
-        dataDir: config.data_dir,
-        clock,
-        deliver: (n) => outbox.deliver(n),
-      });
+      notifier = openNotifier(notifyConfig, externalURL, outbox);
     } catch (err) {
       // Notifier state it cannot read (a damaged silences.json): refuse to start, releasing
       // what is already open so the error is all that remains.
@@ -288,6 +356,49 @@ export async function startServer(
     );
   }, 60_000);
   countFailures.unref();
+  const reload = (next: ServerConfig): ReloadReport => {
+    const refused = restartOnlyChanges(current, next);
+    if (refused.length > 0)
+      throw new VigilError('config', `${refused.join(', ')} changed: restart vigil to apply`);
+    // Everything that can fail comes before anything is swapped: a refusal changes nothing.
+    const nextGroups = loadRules(next.rule_files);
+    const nextJobs = loadJobs(next);
+    let rebuilt: { notifier: Notifier; receivers: ReturnType<typeof receiverMap>; url: string } | undefined;
+    if (next.notify && notifier && delivery && configText(next.notify) !== configText(current.notify)) {
+      const receivers = receiverMap(next.notify);
+      // Like Alertmanager's dispatcher rebuild: the new notifier restores silences, the
+      // notification log (so groups already notified are not notified again) and the firing
+      // alerts from the files the running one writes now.
+      if (!notifier.persist())
+        throw new VigilError(
+          'unavailable',
+          `cannot write the notifier state in ${join(config.data_dir, 'notify')}`,
+        );
+      const url = next.notify.external_url || listening.url;
+      rebuilt = { notifier: openNotifier(next.notify, url, delivery), receivers, url };
+    }
+    if (rebuilt && notifier && delivery) {
+      // Resolved alerts not notified yet are only in the old dispatcher's groups: alerts.json
+      // holds firing ones. Handed over, the new groups notify them (the log drops repeats).
+      const waiting = new Map<string, NotifyAlert>();
+      for (const group of notifier.dispatcher.list())
+        for (const a of group.alerts.values()) if (a.endsAt !== undefined) waiting.set(a.fingerprint, a);
+      notifier.close();
+      notifier = rebuilt.notifier;
+      for (const a of waiting.values()) notifier.dispatcher.put(a);
+      externalURL = rebuilt.url;
+      delivery.setReceivers(rebuilt.receivers);
+    }
+    const before = new Set(rules.evaluators.map(sourceOf));
+    rules.replaceGroups(nextGroups);
+    // A group that is gone resolves its alerts: nothing will evaluate it again.
+    for (const ev of rules.evaluators) before.delete(sourceOf(ev));
+    for (const gone of before) notifier?.update(gone, [], clock.now());
+    guards.setRules(nextGroups);
+    const targets = scrape.applyJobs(nextJobs);
+    current = next;
+    return { groups: nextGroups.length, jobs: nextJobs.length, targets, notify: rebuilt !== undefined };
+  };
   return {
     listening,
     replay,
@@ -301,16 +412,8 @@ export async function startServer(
     get delivery() {
       return delivery;
     },
-    reloadRules() {
-      const next = loadRules(config.rule_files);
-      const before = new Set(rules.evaluators.map(sourceOf));
-      rules.replaceGroups(next);
-      // A group that is gone resolves its alerts: nothing will evaluate it again.
-      for (const ev of rules.evaluators) before.delete(sourceOf(ev));
-      for (const gone of before) notifier?.update(gone, [], clock.now());
-      guards.setRules(next);
-      return { groups: next.length };
-    },
+    reload,
+    reloadRules: () => reload(current),
     async close() {
       clearInterval(countFailures);
       retentionTimer?.cancel();

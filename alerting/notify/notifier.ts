@@ -328,9 +328,21 @@ export class Notifier {
     ].join('\n')}\n`;
   }
 
+  /**
+   * Writes what a Notifier opened later on the same data_dir restores (the notification log,
+   * alerts.json; silences are written as they change), so that a config reload can hand over
+   * to a new one. False when a write failed.
+   */
+  persist(): boolean {
+    const errors = this.nflog.writeErrors + this.persistErrors;
+    this.nflog.flush();
+    if (this.dirty) this.save();
+    return this.nflog.writeErrors + this.persistErrors === errors;
+  }
+
   close(): void {
     this.dispatcher.stop();
-    this.nflog.flush();
+    this.persist();
   }
 }
 

@@ -55,6 +55,9 @@ export interface TargetStatus {
   lastScrape: number;
   lastScrapeDurationSeconds: number;
   scrapeUrl: string;
+  /** The job's interval and timeout in effect, as Prometheus' targets API reports them. */
+  scrapeIntervalMs: number;
+  scrapeTimeoutMs: number;
 }
 
 export interface ScrapeManagerOptions {
@@ -66,7 +69,7 @@ export interface ScrapeManagerOptions {
 class TargetLoop {
   private timer: TimerHandle | undefined;
   /** Per target; emptied by ScrapeCache.begin if relabeling or the target labels change. */
-  private readonly cache = new ScrapeCache();
+  private readonly cache: ScrapeCache;
   /** One connection per target, kept between scrapes as Prometheus does. */
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
   private running = false;
@@ -80,14 +83,18 @@ class TargetLoop {
     private readonly appender: SeriesAppender,
     private readonly clock: Clock,
     private readonly onAppendError: (err: unknown) => void,
+    replaced?: TargetLoop,
   ) {
+    this.cache = replaced ? continuedCache(replaced.cache) : new ScrapeCache();
     this.status = {
       target,
-      health: 'unknown',
-      lastError: '',
-      lastScrape: 0,
-      lastScrapeDurationSeconds: 0,
+      health: replaced?.status.health ?? 'unknown',
+      lastError: replaced?.status.lastError ?? '',
+      lastScrape: replaced?.status.lastScrape ?? 0,
+      lastScrapeDurationSeconds: replaced?.status.lastScrapeDurationSeconds ?? 0,
       scrapeUrl: target.url,
+      scrapeIntervalMs: job.intervalMs,
+      scrapeTimeoutMs: job.timeoutMs,
     };
     this.relabel = compileMetricRelabel(job.config.metric_relabel_configs);
   }
@@ -201,6 +208,24 @@ class TargetLoop {
   }
 }
 
+/**
+ * The cache of a loop restarted by a reload, as Prometheus' scrape pool reload hands over its
+ * scrape cache: the last scrape's series stay the staleness reference, so a series the new
+ * job config no longer produces is ended at the next scrape, and one it still produces
+ * continues as the same series (same store reference, no marker). Lines are not carried:
+ * relabeling may have changed what each one becomes.
+ */
+function continuedCache(previous: ScrapeCache): ScrapeCache {
+  const cache = new ScrapeCache();
+  for (const s of previous.previous) {
+    // Pass numbers restart with the new cache: an old one must not count as seen.
+    s.seenIn = -1;
+    cache.series.set(s.key, s);
+  }
+  cache.previous = previous.previous;
+  return cache;
+}
+
 /** The exposition format of a response; like Prometheus 2.x, anything unknown is read as text. */
 function scrapeFormat(contentType: string | null): ExpositionFormat {
   try {
@@ -273,8 +298,30 @@ export function fetchLimited(
   });
 }
 
+/** What `ScrapeManager.applyJobs` did to the running loops, by target. */
+export interface ApplyJobsReport {
+  started: number;
+  /** Targets whose job config changed: restarted with it, without staleness markers. */
+  restarted: number;
+  /** Targets gone from the config or from discovery: stopped with staleness markers. */
+  stopped: number;
+  unchanged: number;
+}
+
+/**
+ * What a target's loop depends on in its job: everything except the discovery sections,
+ * whose effect is already in the target's key (its URL and labels).
+ */
+function jobFingerprint(job: ScrapeJob): string {
+  const { static_configs: _, file_sd_configs: __, ...config } = job.config;
+  return JSON.stringify([job.name, job.intervalMs, job.timeoutMs, job.bodyLimitBytes, config]);
+}
+
 export class ScrapeManager {
   private readonly loops = new Map<string, TargetLoop>();
+  private jobs: readonly ScrapeJob[];
+  private readonly fingerprints = new WeakMap<ScrapeJob, string>();
+  private started = false;
   private readonly fileGroups = new Map<string, TargetGroup[]>();
   private refreshTimer: TimerHandle | undefined;
   private readonly clock: Clock;
@@ -284,17 +331,26 @@ export class ScrapeManager {
   appendErrors = 0;
 
   constructor(
-    private readonly jobs: readonly ScrapeJob[],
+    jobs: readonly ScrapeJob[],
     append: Appender | SeriesAppender,
     private readonly options: ScrapeManagerOptions = {},
   ) {
+    this.jobs = jobs;
     this.clock = options.clock ?? systemClock;
     this.appender = asSeriesAppender(append);
   }
 
   /** Discovers targets and starts their loops; re-reads file_sd on the shortest refresh interval. */
   start(): void {
+    this.started = true;
     this.sync();
+    this.scheduleRefresh();
+  }
+
+  /** The file_sd refresh timer, on the shortest refresh interval of the current jobs. */
+  private scheduleRefresh(): void {
+    this.refreshTimer?.cancel();
+    this.refreshTimer = undefined;
     const refresh = Math.min(
       ...this.jobs.flatMap((j) => j.config.file_sd_configs.map((f) => f.refresh_interval ?? 5 * 60_000)),
       Number.POSITIVE_INFINITY,
@@ -308,8 +364,34 @@ export class ScrapeManager {
     }
   }
 
+  /**
+   * Swaps the jobs (a config reload), like Prometheus' scrape pool reload: a target whose job
+   * config changed restarts with the new job, stopped without staleness markers so that its
+   * continuing series have no gap; a target that is gone is stopped with them; the others go
+   * on untouched. Discovery is re-read and the file_sd refresh follows the new jobs.
+   *
+   * @example
+   * scrape.applyJobs(resolveJobs(next.global, next.scrape_configs));
+   */
+  applyJobs(jobs: readonly ScrapeJob[]): ApplyJobsReport {
+    this.jobs = jobs;
+    const report = this.sync();
+    if (this.started) this.scheduleRefresh();
+    return report;
+  }
+
+  private fingerprintOf(job: ScrapeJob): string {
+    let fp = this.fingerprints.get(job);
+    if (fp === undefined) {
+      fp = jobFingerprint(job);
+      this.fingerprints.set(job, fp);
+    }
+    return fp;
+  }
+
   /** Re-reads discovery and starts / stops loops so that they match the targets. */
-  sync(): void {
+  sync(): ApplyJobsReport {
+    const report: ApplyJobsReport = { started: 0, restarted: 0, stopped: 0, unchanged: 0 };
     const wanted = new Map<string, { job: ScrapeJob; target: Target }>();
     for (const job of this.jobs) {
       const groups: TargetGroup[] = job.config.static_configs.map((s) => ({
@@ -336,17 +418,33 @@ export class ScrapeManager {
       if (!wanted.has(key)) {
         loop.stop(true);
         this.loops.delete(key);
+        report.stopped++;
       }
     }
     for (const [key, { job, target }] of wanted) {
-      if (this.loops.has(key)) continue;
-      const loop = new TargetLoop(job, target, this.appender, this.clock, (err) => {
-        this.appendErrors++;
-        this.options.onAppendError?.(err);
-      });
+      const running = this.loops.get(key);
+      if (running && (running.job === job || this.fingerprintOf(running.job) === this.fingerprintOf(job))) {
+        report.unchanged++;
+        continue;
+      }
+      running?.stop(false);
+      const loop = new TargetLoop(
+        job,
+        target,
+        this.appender,
+        this.clock,
+        (err) => {
+          this.appendErrors++;
+          this.options.onAppendError?.(err);
+        },
+        running,
+      );
       this.loops.set(key, loop);
+      if (running) report.restarted++;
+      else report.started++;
       loop.start();
     }
+    return report;
   }
 
   /** Scrapes every target once now (tests, and `vigil server` start-up). */
@@ -359,6 +457,7 @@ export class ScrapeManager {
   }
 
   stop(): void {
+    this.started = false;
     this.refreshTimer?.cancel();
     for (const loop of this.loops.values()) loop.stop(false);
     this.loops.clear();
