@@ -12,6 +12,7 @@ export * as scrape from './scrape/index.ts';
 export {
   loadRules,
   loadServerConfig,
+  type ReloadReport,
   type ServerConfig,
   type ServerHandle,
   serverConfigSchema,
