@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isVigilError, type Labels, readBody, sendJson } from '../../core/index.ts';
+import { formatDuration, isVigilError, type Labels, readBody, sendJson } from '../../core/index.ts';
 import { compareLabels, type Engine, formatFloatF, parseExpr, type Value } from '../promql/index.ts';
 import type { GroupEvaluator } from '../rules/index.ts';
 import type { TargetStatus } from '../scrape/index.ts';
@@ -206,6 +206,8 @@ function route(deps: ApiDeps, endpoint: string, params: URLSearchParams): unknow
           lastScrape: s.lastScrape ? new Date(s.lastScrape).toISOString() : '0001-01-01T00:00:00Z',
           lastScrapeDuration: s.lastScrapeDurationSeconds,
           health: s.health,
+          scrapeInterval: formatDuration(s.scrapeIntervalMs),
+          scrapeTimeout: formatDuration(s.scrapeTimeoutMs),
         })),
         droppedTargets: [],
       };

@@ -153,6 +153,14 @@ describe('reload: scrape configs', () => {
     expect(after.get('unchanged')).toBe(before.get('unchanged'));
     expect(after.get('changing')).not.toBe(before.get('changing'));
     expect(after.get('changing')).toMatchObject({ scrapeIntervalMs: 2 * hour, health: 'up', lastScrape: t0 });
+    // The targets API shows the new interval as Prometheus spells it.
+    const api = (await (await fetch(`${server.listening.url}/api/v1/targets`)).json()) as {
+      data: { activeTargets: { scrapePool: string; scrapeInterval: string; scrapeTimeout: string }[] };
+    };
+    expect(api.data.activeTargets.find((t) => t.scrapePool === 'changing')).toMatchObject({
+      scrapeInterval: '2h',
+      scrapeTimeout: '10s',
+    });
 
     // Restarted: no staleness marker, its series go on. Removed: every series ends at the reload.
     for (const s of values(server, 'changing')) expect(s.v.some(isStaleNaN)).toBe(false);
