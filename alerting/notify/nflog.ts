@@ -74,6 +74,8 @@ export class NotificationLog {
   private readonly entries = new Map<string, NflogEntry>();
   private readonly file: string | undefined;
   private pending = false;
+  /** The last write failed: the file is older than the log until a write succeeds. */
+  private unwritten = false;
   /** Writes of the log that failed; a metric. */
   writeErrors = 0;
 
@@ -128,14 +130,19 @@ export class NotificationLog {
     }
   }
 
-  /** Writes pending changes now (at close); failures are counted and retried at the next log. */
+  /**
+   * Writes pending changes now (at close, before a config reload hands over); a failure is
+   * counted and the write is tried again at the next flush, also when nothing was logged since.
+   */
   flush(): void {
-    if (!this.pending || !this.file) return;
+    if (!this.file || (!this.pending && !this.unwritten)) return;
     this.pending = false;
     try {
       writeStateFile(this.file, { version: 1, entries: [...this.entries.values()] });
+      this.unwritten = false;
     } catch {
       this.writeErrors++;
+      this.unwritten = true;
     }
   }
 
