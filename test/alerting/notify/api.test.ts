@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig, type ServerHandle, startServer } from '../../../alerting/index.ts';
 import { runCli } from '../../support/cli.ts';
 import { needBinary } from '../../support/requires.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /**
  * `vigil server` with a notify: section, end to end: a rule fires, the notifier groups it and
@@ -23,16 +24,6 @@ let hook: Server;
 let server: ServerHandle;
 let url = '';
 const noAmtool = needBinary('amtool', 'prometheus-alertmanager');
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe().catch(() => undefined);
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const json = async (path: string, init?: RequestInit) => {
   const res = await fetch(`${url}${path}`, init);

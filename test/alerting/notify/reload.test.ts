@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig, type ServerHandle, startServer } from '../../../alerting/index.ts';
 import { ManualClock } from '../../../core/index.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /**
  * A reload that changes a receiver's URL rebuilds the notifier, as Alertmanager rebuilds its
@@ -78,16 +79,6 @@ notify:
 `,
   );
   return file;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = probe();
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const alertnames = (h: Hook) =>

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, waitForPort } from '../../support/ports.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /**
  * `vigil server` as a process: `kill -HUP` re-reads the config file. A new rule file in it is
@@ -21,16 +22,6 @@ afterAll(async () => {
   }
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe().catch(() => undefined);
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function writeConfig(port: number, ruleFiles: string[]): string {
   const file = join(dir, 'vigil.yaml');
@@ -71,20 +62,28 @@ describe('vigil server SIGHUP', () => {
 
     writeConfig(port, ['first.yml', 'second.yml']);
     child.kill('SIGHUP');
-    const reloaded = await waitFor('the second group', async () => {
-      const names = await groups();
-      return names.length === 2 ? names : undefined;
-    });
+    const reloaded = await waitFor(
+      'the second group',
+      async () => {
+        const names = await groups();
+        return names.length === 2 ? names : undefined;
+      },
+      30_000,
+    );
     expect(reloaded).toEqual(['first', 'second']);
-    const logged = await waitFor('the reload log line', async () =>
-      logLines().find((l) => l.msg === 'config reloaded'),
+    const logged = await waitFor(
+      'the reload log line',
+      async () => logLines().find((l) => l.msg === 'config reloaded'),
+      30_000,
     );
     expect(logged).toMatchObject({ level: 'info', groups: 2, jobs: 0, notify: false });
 
     writeConfig(port + 1, ['first.yml']);
     child.kill('SIGHUP');
-    const refused = await waitFor('the refusal log line', async () =>
-      logLines().find((l) => l.level === 'error'),
+    const refused = await waitFor(
+      'the refusal log line',
+      async () => logLines().find((l) => l.level === 'error'),
+      30_000,
     );
     expect(refused.msg).toBe('config reload refused, keeping the running config');
     expect(refused.error).toBe('listen changed: restart vigil to apply');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitForPort } from '../../support/ports.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /**
  * kill -9 the server while one alert is firing and another pending: after a restart, the
@@ -92,35 +93,33 @@ async function alerts(port: number): Promise<ApiAlert[]> {
   return body.data.alerts;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe().catch(() => undefined);
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('vigil server restart', () => {
   it('keeps firing and pending alerts across kill -9 without re-waiting or re-firing', async () => {
     const first = await startServer();
-    const before = await waitFor('one firing and one pending alert', async () => {
-      const list = await alerts(first.port);
-      const a = list.find((x) => x.labels.alertname === 'FiresSoon' && x.state === 'firing');
-      const b = list.find((x) => x.labels.alertname === 'StaysPending' && x.state === 'pending');
-      return a && b ? { a, b } : undefined;
-    });
+    const before = await waitFor(
+      'one firing and one pending alert',
+      async () => {
+        const list = await alerts(first.port);
+        const a = list.find((x) => x.labels.alertname === 'FiresSoon' && x.state === 'firing');
+        const b = list.find((x) => x.labels.alertname === 'StaysPending' && x.state === 'pending');
+        return a && b ? { a, b } : undefined;
+      },
+      40_000,
+    );
     // Let one more flush of the log happen, then kill without warning.
     await new Promise((r) => setTimeout(r, 1500));
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
 
     const second = await startServer();
-    const seen = await waitFor('both alerts after restart', async () => {
-      const list = await alerts(second.port);
-      return list.length >= 2 ? list : undefined;
-    });
+    const seen = await waitFor(
+      'both alerts after restart',
+      async () => {
+        const list = await alerts(second.port);
+        return list.length >= 2 ? list : undefined;
+      },
+      40_000,
+    );
     const a = seen.find((x) => x.labels.alertname === 'FiresSoon');
     const b = seen.find((x) => x.labels.alertname === 'StaysPending');
     expect(a?.state).toBe('firing');
