@@ -30,18 +30,21 @@ export class Chunk {
    * @param seq this chunk's number within its series (0, 1, 2, ... never reused, so it stays
    *   valid when retention drops older chunks), for positions in store/window.ts.
    * @param liveBefore live (non-stale) samples the series had before this chunk.
-   * @param capacity slots to start with: a store that knows its series are long (a backtest's
-   *   loaded week) starts at chunkCapacity and never grows a chunk.
+   * @param slab where a full-size chunk takes its arrays from, for a store whose series are
+   *   long and never dropped (a backtest's loaded week); otherwise the chunk starts small.
    */
   constructor(
     base: number,
     readonly seq = 0,
     readonly liveBefore = 0,
-    capacity = initialCapacity,
+    slab?: ChunkSlab,
   ) {
     this.base = base;
-    this.offsets = new Int32Array(capacity);
-    this.values = new Float64Array(capacity);
+    if (slab) [this.offsets, this.values] = slab.take();
+    else {
+      this.offsets = new Int32Array(initialCapacity);
+      this.values = new Float64Array(initialCapacity);
+    }
   }
 
   get minTime(): number {
@@ -90,6 +93,32 @@ export class Chunk {
 
   /** Bytes of memory held by a full chunk's arrays and fields. */
   static readonly bytes = chunkCapacity * (4 + 8) + 64;
+}
+
+/**
+ * Full-size chunk arrays carved out of large blocks. A week of 1,000 series is 336,000 chunks:
+ * as arrays of their own, 672,000 buffers outside the JavaScript heap, whose allocation kept
+ * the collector busy for a third of a backtest's load (CPU profile of bench/rules-backtest.ts).
+ * A block is freed only when every chunk cut from it is gone, so this is for stores that keep
+ * what they load.
+ */
+export class ChunkSlab {
+  private offsets = new Int32Array(0);
+  private values = new Float64Array(0);
+  private used = 0;
+
+  constructor(private readonly chunksPerBlock = 4096) {}
+
+  take(): [Int32Array, Float64Array] {
+    if (this.used === this.offsets.length) {
+      this.offsets = new Int32Array(chunkCapacity * this.chunksPerBlock);
+      this.values = new Float64Array(chunkCapacity * this.chunksPerBlock);
+      this.used = 0;
+    }
+    const from = this.used;
+    this.used += chunkCapacity;
+    return [this.offsets.subarray(from, this.used), this.values.subarray(from, this.used)];
+  }
 }
 
 /** Index range [from, to) of a chunk's samples within [mint, maxt]. */

@@ -1,5 +1,5 @@
 /** alerting/store: the embedded time-series store. */
-export { Chunk, chunkCapacity } from './chunk.ts';
+export { Chunk, ChunkSlab, chunkCapacity } from './chunk.ts';
 export {
   compileMatcherRegex,
   formatLabels,

@@ -1,5 +1,5 @@
 import { VigilError } from '../../core/index.ts';
-import { Chunk, chunkRange, lastIndexAtOrBefore } from './chunk.ts';
+import { Chunk, type ChunkSlab, chunkRange, lastIndexAtOrBefore } from './chunk.ts';
 import { type Labels, labelsKey, type Matcher, metricNameLabel, withoutEmpty } from './labels.ts';
 import { isStaleNaN } from './stale.ts';
 import {
@@ -144,12 +144,12 @@ export class MemoryStore implements Queryable {
   };
 
   /**
-   * @param chunkSlots slots a new chunk starts with (default: a few, doubling as it fills).
-   *   chunkCapacity when every series is known to be long, as in a backtest.
+   * @param slab full-size chunks carved from large blocks, for a store whose series are long
+   *   and never dropped (a backtest's); by default chunks start small and grow.
    */
   constructor(
     readonly limits: StoreLimits = defaultStoreLimits,
-    private readonly chunkSlots?: number,
+    private readonly slab?: ChunkSlab,
   ) {}
 
   /**
@@ -274,7 +274,7 @@ export class MemoryStore implements Queryable {
     }
     let chunk = series.chunks[series.chunks.length - 1];
     if (!chunk || chunk.isFull() || !chunk.fits(t)) {
-      chunk = new Chunk(t, series.chunksCreated++, series.live, this.chunkSlots);
+      chunk = new Chunk(t, series.chunksCreated++, series.live, this.slab);
       series.chunks.push(chunk);
       series.chunkStarts.push(t);
       this.stats.chunks++;
