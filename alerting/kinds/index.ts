@@ -18,6 +18,7 @@ export {
   runBacktest,
   scoreBacktest,
 } from './backtest.ts';
+export { backtestSvg } from './backtest-svg.ts';
 export { type Breaker, type BreakerState, closedBreaker, isTripped, reset, trip } from './breaker.ts';
 export {
   type ExportFormat,

@@ -18,11 +18,12 @@ vigil rules export --format prometheus FILE... -o DIR
        writes each vigil rule file (groups: plus rule kinds such as slos:) as a plain
        Prometheus rule file DIR/<name of FILE>, for Prometheus, Thanos or Mimir rulers.
 
-vigil rules backtest --rules FILE... --data FILE [--incidents FILE] [--step 30s]
+vigil rules backtest --rules FILE... --data FILE [--incidents FILE] [--step 30s] [--svg FILE]
        replays OpenMetrics text (as promtool tsdb create-blocks-from openmetrics takes)
        through the rules on a simulated clock and prints when each alert fired and
        resolved; with an incidents file (YAML list of {alert, start, end}) also precision,
-       recall and detection delay per alert. Exit 0, or 2 on a bad file.`;
+       recall and detection delay per alert; --svg writes the same as a timeline picture
+       (firings as bars over the incidents). Exit 0, or 2 on a bad file.`;
 
 export const rulesCommand: Command = {
   name: 'rules',
@@ -115,6 +116,7 @@ async function backtestCommand(argv: string[], io: CommandIO): Promise<number> {
     data: { type: 'string' },
     incidents: { type: 'string' },
     step: { type: 'string', default: '30s' },
+    svg: { type: 'string' },
   });
   // `--rules a.yaml b.yaml`: files after the first land in positionals.
   const ruleFiles = [...(values.rules ?? []), ...positionals];
@@ -162,5 +164,9 @@ async function backtestCommand(argv: string[], io: CommandIO): Promise<number> {
   if (tty) io.stderr.write('\r');
   const scores = incidents ? kinds.scoreBacktest(result, incidents) : undefined;
   io.stdout.write(kinds.formatBacktest(result, scores));
+  if (values.svg) {
+    writeFileSync(values.svg, kinds.backtestSvg(result, incidents));
+    io.stdout.write(`Timeline: ${values.svg}\n`);
+  }
   return 0;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,27 @@ describe('rules backtest', () => {
       `fired ${iso(t0 + 660)}  resolved ${iso(t0 + 1200)}  {alertname="QueueDeep", queue="uploads"}`,
     );
     expect(res.out).toMatch(/QueueDeep\s+2\s+2\s+1\s+50\.0%\s+50\.0%\s+2m, 2m/);
+
+    // The same as a picture: two firing bars over two incident bands, on one row.
+    const svg = join(dir, 'timeline.svg');
+    const drawn = await runCli([
+      'rules',
+      'backtest',
+      '--rules',
+      join(dir, 'rules.yaml'),
+      '--data',
+      join(dir, 'data.om'),
+      '--incidents',
+      join(dir, 'incidents.yaml'),
+      '--svg',
+      svg,
+    ]);
+    expect(drawn.code).toBe(0);
+    expect(drawn.out).toContain(`Timeline: ${svg}`);
+    const picture = readFileSync(svg, 'utf8');
+    expect(picture.match(/fill="#d0021b"/g)).toHaveLength(2);
+    expect(picture.match(/fill="#f5a623"/g)).toHaveLength(2);
+    expect(picture).toContain('QueueDeep {queue=&quot;uploads&quot;}');
 
     writeFileSync(join(dir, 'incidents.yaml'), '- alert: QueueDeep\n  start: yesterday\n  end: 1\n');
     const bad = await runCli([
