@@ -52,10 +52,13 @@ export function backtestSvg(result: BacktestResult, incidents: readonly Incident
       rows.set(`missed\u0000${name}`, { name, text: `${name} (never fired)`, firings: [] });
   const ordered = [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
   const height = top + Math.max(1, ordered.length) * rowHeight + 30;
+  const heading = `Backtest ${iso(start)} .. ${iso(end)}: ${result.alerts.length} firings, ${incidents.length} incidents`;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    // What a screen reader says for the whole picture.
+    `<title>${escapeXml(`${heading}: when each alert fired, over the labeled incidents`)}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(`Backtest ${iso(start)} .. ${iso(end)}: ${result.alerts.length} firings, ${incidents.length} incidents`)}</text>`,
+    `<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(heading)}</text>`,
     `<text x="10" y="34" fill="#555">red: firing; orange band: labeled incident of that alert name</text>`,
   ];
   for (const tick of ticks(start, end)) {

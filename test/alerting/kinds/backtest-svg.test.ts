@@ -59,7 +59,10 @@ describe('backtest timeline picture', () => {
     // One row for the label set, its text escaped; no raw markup from a label anywhere.
     expect(svg).toContain('job=&quot;a&lt;b&amp;\\&quot;c\\&quot;&quot;');
     expect(svg).not.toContain('a<b');
-    expect(svg.trim().startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trim().startsWith('<svg xmlns="http://www.w3.org/2000/svg" role="img"')).toBe(true);
+    expect(svg).toMatch(
+      /^<title>Backtest 2026-01-05T00:00:00Z \.\. 2026-01-07T00:00:00Z: 2 firings, 1 incidents: /m,
+    );
     expect(svg.trim().endsWith('</svg>')).toBe(true);
   });
 
