@@ -105,22 +105,25 @@ describe('rules backtest', () => {
   });
 
   it('prints firings and, with incidents, precision, recall and delay per alert (CLI)', async () => {
+    const backtest = (...more: string[]) =>
+      runCli([
+        'rules',
+        'backtest',
+        '--rules',
+        join(dir, 'rules.yaml'),
+        '--data',
+        join(dir, 'data.om'),
+        '--incidents',
+        join(dir, 'incidents.yaml'),
+        ...more,
+      ]);
     writeFileSync(join(dir, 'data.om'), openMetrics());
     writeFileSync(join(dir, 'rules.yaml'), ruleText);
     writeFileSync(
       join(dir, 'incidents.yaml'),
       `- alert: QueueDeep\n  start: ${iso(t0 + 540)}\n  end: ${iso(t0 + 1500)}\n- name: QueueDeep\n  start: ${t0 + 3000}\n  end: ${t0 + 3300}\n`,
     );
-    const res = await runCli([
-      'rules',
-      'backtest',
-      '--rules',
-      join(dir, 'rules.yaml'),
-      '--data',
-      join(dir, 'data.om'),
-      '--incidents',
-      join(dir, 'incidents.yaml'),
-    ]);
+    const res = await backtest();
     expect(res.err).toBe(''); // not a terminal: no progress
     expect(res.code).toBe(0);
     expect(res.out).toContain('1 series, 241 samples');
@@ -131,18 +134,7 @@ describe('rules backtest', () => {
 
     // The same as a picture: two firing bars over two incident bands, on one row.
     const svg = join(dir, 'timeline.svg');
-    const drawn = await runCli([
-      'rules',
-      'backtest',
-      '--rules',
-      join(dir, 'rules.yaml'),
-      '--data',
-      join(dir, 'data.om'),
-      '--incidents',
-      join(dir, 'incidents.yaml'),
-      '--svg',
-      svg,
-    ]);
+    const drawn = await backtest('--svg', svg);
     expect(drawn.code).toBe(0);
     expect(drawn.out).toContain(`Timeline: ${svg}`);
     const picture = readFileSync(svg, 'utf8');
@@ -151,16 +143,7 @@ describe('rules backtest', () => {
     expect(picture).toContain('QueueDeep {queue=&quot;uploads&quot;}');
 
     writeFileSync(join(dir, 'incidents.yaml'), '- alert: QueueDeep\n  start: yesterday\n  end: 1\n');
-    const bad = await runCli([
-      'rules',
-      'backtest',
-      '--rules',
-      join(dir, 'rules.yaml'),
-      '--data',
-      join(dir, 'data.om'),
-      '--incidents',
-      join(dir, 'incidents.yaml'),
-    ]);
+    const bad = await backtest();
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/incidents\.yaml:2: \[0\]\.start: /);
     const usage = await runCli(['rules', 'backtest', '--data', join(dir, 'data.om')]);
