@@ -40,6 +40,19 @@ export function groupKey(labels: Labels): string {
   return key;
 }
 
+/**
+ * avg's running mean after its `count`-th value `v`, as Prometheus 2.42 computes it: an
+ * infinite mean stays as it is when `v` is finite or the same infinity, and each term is
+ * divided by the count first, which avoids overflowing float64. Shared with promql/batch.ts.
+ */
+export function nextMean(mean: number, count: number, v: number): number {
+  if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
+    if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) return mean;
+    if (Number.isFinite(v)) return mean;
+  }
+  return mean + (v / count - mean / count);
+}
+
 // Go's container/heap, so that topk/bottomk choose among equal values as Prometheus does.
 type Less = (a: Sample, b: Sample) => boolean;
 
@@ -122,12 +135,7 @@ export function aggregate(
         break;
       case 'avg':
         group.count++;
-        if (!Number.isFinite(group.mean) && !Number.isNaN(group.mean)) {
-          if (!Number.isFinite(s.v) && !Number.isNaN(s.v) && group.mean > 0 === s.v > 0) break;
-          if (Number.isFinite(s.v)) break;
-        }
-        // Dividing each term by the count first avoids overflowing float64.
-        group.mean += s.v / group.count - group.mean / group.count;
+        group.mean = nextMean(group.mean, group.count, s.v);
         break;
       case 'group':
         break;

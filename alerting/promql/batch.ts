@@ -5,7 +5,7 @@ import {
   type WindowCursor,
   type WindowReader,
 } from '../store/index.ts';
-import { groupKey, groupLabels } from './aggregate.ts';
+import { groupKey, groupLabels, nextMean } from './aggregate.ts';
 import type { AggregateOp, BinaryOp, Expr, VectorMatching, VectorSelector } from './ast.ts';
 import { isComparison } from './ast.ts';
 import { arithmetic, compare, resultMetric, scalarScalar, signatureFunc } from './binary.ts';
@@ -103,9 +103,16 @@ interface Grid {
 export class BatchedEvaluation {
   private readonly grids = new Map<string, Grid>();
   private readonly gridOf = new Map<Expr, Grid>();
-  /** Window cursors per grid, rate node and series: they carry on from block to block. */
-  private readonly cursors = new Map<string, Map<Labels, WindowCursor>>();
-  private readonly rateBuffers = new Map<string, { values: Float64Array; present: Uint8Array }>();
+  /**
+   * Per grid and rate node: the window cursors by series, which carry on from block to block
+   * (they only move forward, so each grid walks its own), and the node's columns, reused from
+   * block to block (megabytes per block: reused rather than freed and zeroed by the collector
+   * each time; per grid, since another grid's block may still be using them).
+   */
+  private readonly rateStates = new Map<
+    string,
+    { cursors: Map<Labels, WindowCursor>; values: Float64Array; present: Uint8Array }
+  >();
   private readonly blockSteps: number;
   /** Batched selectors' metric names, which nothing may write while batches are used. */
   readonly namesRead = new Set<string>();
@@ -308,23 +315,18 @@ export class BatchedEvaluation {
 
   private rate(plan: Extract<Plan, { kind: 'rate' }>, grid: Grid): Columns {
     const readers = this.store.windowReaders(plan.selector.matchers);
-    // Cursors only move forward, so each grid walks its own.
-    const gridKey = `${grid.start}/${grid.stepMs} ${plan.key}`;
-    let cursors = this.cursors.get(gridKey);
-    if (!cursors) {
-      cursors = new Map();
-      this.cursors.set(gridKey, cursors);
-    }
     const K = grid.blockSteps;
-    // A rate node's columns hold every selected series (megabytes per block): reuse them from
-    // block to block rather than make the collector free and zero new ones each time.
-    // Per grid too: another grid's block may still be using this node's columns.
-    let buffers = this.rateBuffers.get(gridKey);
-    if (buffers?.values.length !== readers.length * K) {
-      buffers = { values: new Float64Array(readers.length * K), present: new Uint8Array(readers.length * K) };
-      this.rateBuffers.set(gridKey, buffers);
-    } else buffers.present.fill(0);
-    const { values, present } = buffers;
+    const key = `${grid.start}/${grid.stepMs} ${plan.key}`;
+    let state = this.rateStates.get(key);
+    if (!state) {
+      state = { cursors: new Map(), values: new Float64Array(0), present: new Uint8Array(0) };
+      this.rateStates.set(key, state);
+    }
+    if (state.values.length !== readers.length * K) {
+      state.values = new Float64Array(readers.length * K);
+      state.present = new Uint8Array(readers.length * K);
+    } else state.present.fill(0);
+    const { cursors, values, present } = state;
     const { rangeMs, isCounter, isRate } = plan;
     const offsetMs = plan.selector.offsetMs;
     readers.forEach((reader, s) => {
@@ -441,16 +443,9 @@ function aggregateColumns(
         case 'sum':
           value[at] = value[at]! + v;
           break;
-        case 'avg': {
-          const c = ++count[at]!;
-          const m = mean[at]!;
-          if (!Number.isFinite(m) && !Number.isNaN(m)) {
-            if (!Number.isFinite(v) && !Number.isNaN(v) && m > 0 === v > 0) break;
-            if (Number.isFinite(v)) break;
-          }
-          mean[at] = m + (v / c - m / c);
+        case 'avg':
+          mean[at] = nextMean(mean[at]!, ++count[at]!, v);
           break;
-        }
         case 'max':
           if (value[at]! < v || Number.isNaN(value[at]!)) value[at] = v;
           break;
