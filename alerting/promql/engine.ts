@@ -43,7 +43,7 @@ export interface EngineOptions {
   /**
    * Values computed ahead for some nodes of the tree: when it answers for a node at a time,
    * that answer is used instead of evaluating the node. A backtest computes the parts of its
-   * rules that read only loaded data for many steps at once (alerting/kinds/backtest-batch.ts);
+   * rules that read only loaded data for many steps at once (alerting/promql/batch.ts);
    * an answer must be the one the node would have given.
    */
   precomputed?: ((expr: Expr, t: number) => Value | undefined) | undefined;
