@@ -252,16 +252,17 @@ export function runBacktest(
   const failed = new Set<string>();
   const seriesIds = new WeakMap<Labels, number>();
   const append = (labels: Labels, t: number, v: number) => {
-    const name = labels[metricNameLabel];
-    if (batches && name !== undefined && batches.namesRead.has(name))
-      throw new VigilError(
-        'internal',
-        `${name} is loaded data that rules read in batches, and a detector wrote to it: name the detector's output differently`,
-      );
     // Rule outputs mostly come back with the same labels object each step: find the
     // series by object before building its key.
     let id = seriesIds.get(labels);
     if (id === undefined) {
+      // Checked once per label set, not per sample: a write to batched data is refused.
+      const name = labels[metricNameLabel];
+      if (batches && name !== undefined && batches.namesRead.has(name))
+        throw new VigilError(
+          'internal',
+          `${name} is loaded data that rules read in batches, and a detector wrote to it: name the detector's output differently`,
+        );
       id = store.seriesId(labels).id;
       seriesIds.set(labels, id);
     }

@@ -90,6 +90,7 @@ function decode(buffer: Buffer, end: number): string {
   const bytes = buffer.subarray(0, end);
   return isAscii(bytes) ? bytes.toString('ascii') : bytes.toString('utf8');
 }
+
 const eofLine = Buffer.from('# EOF\n');
 
 function endsWithEof(buffer: Buffer, end: number): boolean {

@@ -196,6 +196,35 @@ anomalies:
     expect(reference.result.alerts.length).toBeGreaterThan(0);
   });
 
+  it('refuse a detector that writes to loaded data the batches read', () => {
+    const groups = rules.parseRuleFile(
+      'read.yaml',
+      'groups:\n  - name: read\n    rules:\n      - record: job:requests:rate5m\n        expr: sum by (job) (rate(http_requests_total[5m]))\n',
+    );
+    groups.push({
+      name: 'writer',
+      file: 'code',
+      intervalMs: undefined,
+      limit: 0,
+      rules: [
+        {
+          kind: 'detector',
+          // Its main series has a name of its own; it also writes one the batches read.
+          name: 'writer_score',
+          exprText: 'writes loaded data',
+          detector: { evaluate: () => [{ labels: { __name__: 'http_requests_total', job: 'x' }, v: 1 }] },
+        },
+      ],
+    });
+    const { result } = replay(groups, true, load, 37);
+    expect(result.errors).toEqual([
+      expect.objectContaining({
+        group: 'writer',
+        error: expect.stringMatching(/http_requests_total is loaded data that rules read in batches/),
+      }),
+    ]);
+  });
+
   it('give the SLO pack the same answers, on the bench workload shape', () => {
     const groups = rules.loadRuleFile(resolve(import.meta.dirname, '../../../rules/slo-http.yaml'));
     const fill = (target: storeModule.MemoryStore) => {
