@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { kinds, rules } from '../../alerting/index.ts';
 import { isVigilError, loadConfigFile, parseDuration, VigilError } from '../../core/index.ts';
 import { type Command, type CommandIO, parseCommandArgs } from '../command.ts';
@@ -131,6 +131,17 @@ async function backtestCommand(argv: string[], io: CommandIO): Promise<number> {
   if (stepMs <= 0) throw new VigilError('usage', 'vigil rules backtest: --step must be above 0');
   const groups = ruleFiles.flatMap((f) => rules.loadRuleFile(f));
   const incidents = values.incidents ? loadConfigFile(kinds.incidentsSchema, values.incidents) : undefined;
+  // A replay can take a minute: refuse a picture that cannot be written before it, not after.
+  if (values.svg) {
+    try {
+      accessSync(dirname(resolve(values.svg)), constants.W_OK);
+    } catch (err) {
+      throw new VigilError(
+        'usage',
+        `vigil rules backtest: --svg ${values.svg}: cannot write there (${(err as NodeJS.ErrnoException).code})`,
+      );
+    }
+  }
   // Progress only for a person watching: a terminal on stderr, never in CI logs.
   const tty = (io.stderr as NodeJS.WriteStream).isTTY === true && !io.env.CI;
   let shown = -1;
@@ -165,7 +176,15 @@ async function backtestCommand(argv: string[], io: CommandIO): Promise<number> {
   const scores = incidents ? kinds.scoreBacktest(result, incidents) : undefined;
   io.stdout.write(kinds.formatBacktest(result, scores));
   if (values.svg) {
-    writeFileSync(values.svg, kinds.backtestSvg(result, incidents));
+    try {
+      writeFileSync(values.svg, kinds.backtestSvg(result, incidents));
+    } catch (err) {
+      throw new VigilError(
+        'unavailable',
+        `vigil rules backtest: --svg ${values.svg}: cannot write (${(err as NodeJS.ErrnoException).code})`,
+        { cause: err },
+      );
+    }
     io.stdout.write(`Timeline: ${values.svg}\n`);
   }
   return 0;

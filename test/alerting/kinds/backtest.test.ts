@@ -141,6 +141,11 @@ describe('rules backtest', () => {
     expect(picture.match(/fill="#d0021b"/g)).toHaveLength(2);
     expect(picture.match(/fill="#f5a623"/g)).toHaveLength(2);
     expect(picture).toContain('QueueDeep {queue=&quot;uploads&quot;}');
+    // A place the picture cannot go is refused before the replay, with the reason.
+    const nowhere = await backtest('--svg', join(dir, 'no-such-dir', 'timeline.svg'));
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.out).toBe('');
+    expect(nowhere.err).toMatch(/--svg .*no-such-dir\/timeline\.svg: cannot write there \(ENOENT\)/);
 
     writeFileSync(join(dir, 'incidents.yaml'), '- alert: QueueDeep\n  start: yesterday\n  end: 1\n');
     const bad = await backtest();
