@@ -76,6 +76,9 @@ describe('file source: crash and restart', () => {
       write(2000);
       await new Promise((r) => setTimeout(r, 20));
     }
+    // Kill it with lines still unread: a fast agent can catch up between polls, so append a
+    // batch far larger than one read right before the signal (CI once saw it caught up).
+    write(10_000);
     agent.kill('SIGKILL');
     await new Promise((r) => agent.once('exit', r));
     const beforeRestart = outputSeqs().length;
